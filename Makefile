@@ -1,0 +1,55 @@
+# Two entry points, both of which set themselves up on a fresh machine:
+#   make train   install, then train and evaluate the classifier (the main job)
+#   make test    install, then check notebooks <-> package sync, run nbdev-test (fast mode) and pytest
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+# A CPU build of PyTorch (an unpinned torch pulls several GB of CUDA packages); override on a GPU box.
+TORCH ?= torch==2.13.0
+# Local CARER files when the Hugging Face Hub is unreachable; unset to use the Hub's dair-ai/emotion.
+EMOTION_DATA_DIR ?= $(wildcard $(abspath ../shared/data/emotion))
+export EMOTION_DATA_DIR
+export HF_HUB_DISABLE_TELEMETRY := 1
+
+.PHONY: install train test sync-check nbtest pytest notebooks clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+install: $(VENV)/.installed
+
+train: install
+	$(BIN)/emotion-nbdev data
+
+test: install sync-check nbtest pytest
+
+# Fails when nbdev-export or nbdev-clean would change a file of the working tree.
+sync-check: install
+	@snapshot() { git ls-files -z --cached --others --exclude-standard | xargs -0 sha1sum 2>/dev/null; }; \
+	before=$$(snapshot); $(BIN)/nbdev-export && $(BIN)/nbdev-clean; after=$$(snapshot); \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "nbdev-export / nbdev-clean changed these files: run both and commit them:"; \
+	  diff <(echo "$$before") <(echo "$$after") | grep '^>' | awk '{print "  " $$3}'; exit 1; \
+	else echo "notebooks and package are in sync"; fi
+
+nbtest: install
+	EMOTION_FAST=1 HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-0} $(BIN)/nbdev-test --n-workers 2
+
+pytest: install
+	EMOTION_FAST=1 $(PY) -m pytest -q
+
+# Re-run every notebook top to bottom on the full data (not fast mode) and keep the outputs for the docs.
+NBS ?= $(wildcard nbs/[0-9]*.ipynb) nbs/index.ipynb
+notebooks: install
+	cd nbs && for nb in $(notdir $(NBS)); do echo "running $$nb"; \
+	  env -u EMOTION_FAST $(abspath $(BIN))/jupyter-execute --inplace --timeout=-1 $$nb || exit 1; done
+	$(BIN)/nbdev-clean
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info _proc
