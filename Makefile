@@ -26,6 +26,7 @@ install: $(VENV)/.installed
 
 train: install
 	$(BIN)/emotion-nbdev data
+	$(BIN)/emotion-nbdev train
 
 test: install sync-check nbtest pytest
 
