@@ -11,7 +11,7 @@ import argparse, sys
 import pandas as pd
 
 from .core import CHECKPOINT_ENV, DATA_ENV
-from .data import EMOTIONS, audit, load_emotions, to_frame
+from .data import audit, load_emotions, to_frame
 
 # %% auto #0
 __all__ = ['data_report', 'train_summary', 'evaluate_report', 'build_parser', 'main']

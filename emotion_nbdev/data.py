@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #4881f176
 from __future__ import annotations
-import io, json
+import io
 from dataclasses import dataclass
 from pathlib import Path
 

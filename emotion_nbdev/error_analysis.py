@@ -6,7 +6,6 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/error_analysis.html.md"""
 
 # %% ../nbs/05_error_analysis.ipynb #59b94809
 from __future__ import annotations
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

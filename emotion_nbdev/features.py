@@ -10,7 +10,6 @@ import hashlib, json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 import torch
 from tqdm.auto import tqdm

@@ -10,15 +10,13 @@ import json, os, shutil, tempfile, time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from datasets import DatasetDict
 from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
                           Trainer, TrainingArguments)
 from transformers.trainer_utils import get_last_checkpoint
-from sklearn.metrics import classification_report
 
-from .core import checkpoint_label, fast_mode, get_device, logger, resolve_checkpoint, seed_everything
+from .core import checkpoint_label, fast_mode, logger, resolve_checkpoint, seed_everything
 from .data import load_emotions, fast_subset
 from .tokenization import padded_batches, tokenize
 from .features import scores

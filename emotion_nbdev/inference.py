@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/inference.html.md"""
 
 # %% ../nbs/06_inference.ipynb #ce5c80e8
 from __future__ import annotations
-import csv, json, math, os
+import json, os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 import torch
 from tqdm.auto import tqdm
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from .core import get_device, logger
 from .tokenization import padded_batches

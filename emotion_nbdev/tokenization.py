@@ -9,11 +9,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 import torch
 from datasets import DatasetDict
-from transformers import AutoTokenizer, DataCollatorWithPadding
+from transformers import AutoTokenizer
 
 from .core import get_device, resolve_checkpoint
 

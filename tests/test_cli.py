@@ -1,5 +1,5 @@
 "The `emotion-nbdev` command end to end."
-import json, os, subprocess, sys
+import json, subprocess, sys
 from pathlib import Path
 
 from emotion_nbdev.cli import main

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from emotion_nbdev.data import load_carer_folder, load_emotions, read_carer
+from emotion_nbdev.data import load_emotions, read_carer
 
 GOOD = "i feel great;joy\ni am so sad;sadness\n"
 

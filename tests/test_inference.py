@@ -1,5 +1,5 @@
 "Inference on a tiny trained model: bad input, order, truncation, files, the ONNX path and the CLI."
-import json, logging, shutil, subprocess, sys
+import shutil, subprocess, sys
 from pathlib import Path
 
 import numpy as np
