@@ -1,6 +1,7 @@
 # Two entry points, both of which set themselves up on a fresh machine:
 #   make train   install, then train and evaluate the classifier (the main job)
-#   make test    install, then check notebooks <-> package sync, run nbdev-test (fast mode) and pytest
+#   make test    install, then check notebooks <-> package <-> docs sync, run nbdev-test (fast mode), pytest
+#                and the browser test of a fresh build of the docs site
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -12,7 +13,7 @@ EMOTION_DATA_DIR ?= $(wildcard $(abspath ../shared/data/emotion))
 export EMOTION_DATA_DIR
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install train test sync-check nbtest pytest notebooks clean
+.PHONY: install train test sync-check nbtest pytest notebooks docs docs-check site-test browser clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,7 +29,7 @@ train: install
 	$(BIN)/emotion-nbdev data
 	$(BIN)/emotion-nbdev train
 
-test: install sync-check nbtest pytest
+test: install sync-check docs-check nbtest pytest site-test
 
 # Fails when nbdev-export or nbdev-clean would change a file of the working tree.
 sync-check: install
@@ -45,6 +46,25 @@ nbtest: install
 pytest: install
 	EMOTION_FAST=1 $(PY) -m pytest -q
 
+# The docs site, offline: nbdev's processed notebooks rendered by MkDocs into docs/ (committed; rebuild after editing a chapter).
+docs: install
+	$(PY) tools/build_site.py
+
+# Fails when docs/ was built from other versions of the notebooks.
+docs-check: install
+	$(PY) tools/build_site.py --check
+
+# Builds the site afresh into build/site and opens every page in headless Chromium (screenshots in build/screenshots).
+site-test: install browser
+	$(PY) tools/build_site.py --out build/site
+	EMOTION_SITE_DIR=build/site $(PY) -m pytest -q -m browser tests/test_site.py
+
+# Debian's Chromium and its WebDriver, for the browser test.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
 # Re-run every notebook top to bottom on the full data (not fast mode) and keep the outputs for the docs.
 NBS ?= $(wildcard nbs/[0-9]*.ipynb) nbs/index.ipynb
 notebooks: install
@@ -53,4 +73,4 @@ notebooks: install
 	$(BIN)/nbdev-clean
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info _proc
+	rm -rf $(VENV) build dist *.egg-info _proc _site_src

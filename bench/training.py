@@ -6,6 +6,7 @@ scores; then the mean and standard deviation over seeds.
 
     python bench/training.py --seeds 42 43 44                # full data, default recipe
     python bench/training.py --seeds 42 --keep models/emotion-classifier
+    python bench/training.py --seeds 43 44 --merge           # add seeds to the recorded ones (same recipe)
 """
 import argparse, json, platform, resource, statistics, subprocess, sys, tempfile
 from pathlib import Path
@@ -29,6 +30,7 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--merge", action="store_true", help="keep the runs already in --out (same recipe) and add these seeds")
     parser.add_argument("--_one", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--_dir", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -37,6 +39,10 @@ def main():
     if args._one is not None: return one_run(args._one, args._dir, extra)
 
     runs = []
+    if args.merge and Path(args.out).exists():
+        earlier = json.loads(Path(args.out).read_text())["runs"]
+        runs = [r for r in earlier if r["seed"] not in args.seeds]
+        print(f"keeping {len(runs)} earlier run(s): seeds {[r['seed'] for r in runs]}", flush=True)
     for i, seed in enumerate(args.seeds):
         output_dir = args.keep if (i == 0 and args.keep) else tempfile.mkdtemp(prefix=f"emotion-seed{seed}-")
         cmd = [sys.executable, __file__, "--_one", str(seed), "--_dir", output_dir] + sys.argv[1:]
@@ -44,6 +50,9 @@ def main():
         line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
         if proc.returncode or not line: sys.exit(f"seed {seed} failed:\n{proc.stderr[-3000:]}")
         runs.append(json.loads(line[-1][7:]))
+        if runs[0]["recipe"] | {"seed": 0} != runs[-1]["recipe"] | {"seed": 0}:
+            sys.exit(f"seed {seed} used another recipe than the recorded runs: {runs[-1]['recipe']} vs {runs[0]['recipe']}; "
+                     "Fix: write to another --out, or drop --merge.")
         r = runs[-1]
         print(f"seed {seed}: {r['train_seconds']:.0f}s, {r['train_samples_per_second']:.1f} samples/s, peak {r['peak_rss_mib']} MiB; "
               f"validation acc {r['validation']['accuracy']:.4f} F1 {r['validation']['f1_macro']:.4f}; "

@@ -1,0 +1,149 @@
+"""Build the course's docs site offline into `docs/`: nbdev's processed notebooks, rendered by MkDocs.
+
+nbdev renders its site with Quarto (`nbdev-docs`, the GitHub docs workflow). Quarto cannot be
+installed on machines without internet, so this script renders the same processed notebooks with
+MkDocs (Material theme, mkdocs-jupyter), which installs from PyPI:
+
+1. nbdev's processing, the steps of `nbdev-proc-nbs` (refresh `_quarto.yml`, the sidebar, run the
+   notebook processors: `show_doc` API entries, hidden cells, directives) into `_proc/`, without
+   its Quarto download;
+2. staging for MkDocs in `_site_src/`: each notebook under its nbdev page name (`data.html`, ...),
+   the frontmatter as a title, Quarto directives (`echo: false`, `output: false`) applied, and
+   progress-bar widgets replaced by their final text (widgets need JavaScript from the internet);
+3. `mkdocs build` into the output folder, navigation in the sidebar's (chapter) order, plus a
+   stamp of the inputs, which `--check` compares to tell whether the committed site is stale.
+
+    python tools/build_site.py                      # -> docs/ (committed; GitHub Pages serves main:/docs)
+    python tools/build_site.py --out build/site     # elsewhere, e.g. for the browser test
+    python tools/build_site.py --check              # exit 1 if docs/ was built from other inputs
+"""
+import argparse, hashlib, html, json, re, shutil, sys
+from pathlib import Path
+
+import nbformat, yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT/"_site_src"
+STAMP = "build-inputs.json"
+CELL_KEYS = {"code": {"cell_type", "id", "metadata", "source", "outputs", "execution_count"},
+             "markdown": {"cell_type", "id", "metadata", "source", "attachments"}, "raw": {"cell_type", "id", "metadata", "source", "attachments"}}
+WIDGET_VIEW, WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json"
+
+
+def inputs() -> dict:
+    "sha256 of every file the site is built from."
+    files = sorted([*(ROOT/"nbs").glob("*.ipynb"), *(ROOT/"nbs"/"images").glob("*"), ROOT/"mkdocs.yml", Path(__file__).resolve()])
+    return {str(f.relative_to(ROOT)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def process_notebooks() -> Path:
+    "nbdev's `nbdev-proc-nbs` without its attempt to download Quarto: processed notebooks in `_proc/`."
+    import nbdev.doclinks
+    from nbdev.config import get_config
+    from nbdev.quarto import nbdev_sidebar, refresh_quarto_yml
+    from nbdev.serve import proc_nbs
+    cfg = get_config(ROOT)
+    refresh_quarto_yml()
+    nbdev.doclinks._build_modidx()
+    nbdev_sidebar.__wrapped__(path=cfg.nbs_path)
+    return Path(proc_nbs(cfg.nbs_path, n_workers=0))
+
+
+def _directives(source: str) -> tuple[dict, str]:
+    "Quarto/nbdev `#| key: value` lines at the top of a cell, and the source without them."
+    lines, found = source.splitlines(), {}
+    while lines and lines[0].startswith("#|"):
+        key, _, value = lines.pop(0)[2:].strip().partition(":")
+        found[key.strip()] = value.strip() or True
+    return found, "\n".join(lines)
+
+
+def _page_links(markdown: str) -> str:
+    "Links between notebooks (`03_features.ipynb#x`, which work in Jupyter and on GitHub) -> the site's pages (`features.html#x`)."
+    return re.sub(r"\]\((?:\d+_)?(\w+)\.ipynb(#[^)]*)?\)", lambda m: f"]({m[1]}.html{m[2] or ''})", markdown)
+
+
+def _progress_text(model_id: str, state: dict) -> str | None:
+    "The last frame of a tqdm notebook progress bar (HBox of description, bar, stats) as text."
+    box = state.get(model_id, {}).get("state", {})
+    parts = [state.get(child.removeprefix("IPY_MODEL_"), {}).get("state", {}) for child in box.get("children", [])]
+    if len(parts) != 3: return None
+    description, bar, stats = parts
+    total, value = bar.get("max") or 0, bar.get("value") or 0
+    filled = int(10 * value / total) if total else 0
+    return html.unescape(f"{description.get('value', '')}|{'█' * filled}{' ' * (10 - filled)}| {stats.get('value', '')}")
+
+
+def stage_notebook(path: Path, out_dir: Path) -> tuple[str, str]:
+    "Write the MkDocs copy of a processed notebook; returns (page file, title)."
+    nb = nbformat.read(path, as_version=4)
+    widget_state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    cells, front = [], {}
+    for cell in nb.cells:
+        for extra in set(cell) - CELL_KEYS[cell.cell_type]: del cell[extra]  # nbdev's bookkeeping (e.g. `has_sd`)
+        cell.metadata.pop("execution", None)  # timings of nbdev's show_doc run
+        if cell.cell_type == "raw" and cell.source.startswith("---"):
+            front = yaml.safe_load(cell.source.strip().strip("-")) or {}
+            continue
+        if cell.cell_type == "markdown": cell.source = _page_links(cell.source)
+        if cell.cell_type != "code": cells.append(cell); continue
+        found, cell.source = _directives(cell.source)
+        if str(found.get("include", "")).lower() == "false": continue
+        if str(found.get("echo", "")).lower() == "false" or not cell.source.strip():
+            cell.metadata.setdefault("tags", []).append("remove_input")
+        if str(found.get("output", "")).lower() == "false": cell.outputs = []
+        for output in cell.outputs:
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view and (text := _progress_text(view["model_id"], widget_state)) is not None:
+                output["data"] = {"text/plain": text}
+        cells.append(cell)
+    title = front.get("title") or path.stem
+    heading = f"# {title}" + (f"\n\n> {front['description']}" if front.get("description") else "")
+    if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("# "): cells.pop(0)  # the title, repeated
+    nb.cells = [nbformat.v4.new_markdown_cell(heading), *cells]
+    nb.metadata.pop("widgets", None)
+    page = Path(front.get("output-file", path.stem + ".html")).with_suffix(".ipynb").name
+    nbformat.write(nb, out_dir/page)
+    return page, title
+
+
+def stage(proc: Path) -> list:
+    "Stage every processed notebook for MkDocs; the navigation in the sidebar's order."
+    shutil.rmtree(STAGE, ignore_errors=True); STAGE.mkdir()
+    shutil.copytree(ROOT/"nbs"/"images", STAGE/"images")
+    order = yaml.safe_load((proc/"sidebar.yml").read_text())["website"]["sidebar"]["contents"]
+    nav = []
+    for name in order:
+        page, title = stage_notebook(proc/name, STAGE)
+        nav.append({"Home" if page == "index.ipynb" else title: page})
+    return nav
+
+
+def build(out: Path):
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    nav = stage(process_notebooks())
+    config = load_config(str(ROOT/"mkdocs.yml"), docs_dir=str(STAGE), site_dir=str(out), nav=nav)
+    mkdocs_build(config)
+    (out/".nojekyll").touch()  # GitHub Pages: serve the files as they are
+    (out/STAMP).write_text(json.dumps(inputs(), indent=1) + "\n")
+    print(f"built {len(nav)} pages into {out}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT/"docs"), help="site folder (default: docs/)")
+    parser.add_argument("--check", action="store_true", help="only check that --out was built from the current inputs")
+    args = parser.parse_args()
+    out = Path(args.out).resolve()
+    if args.check:
+        stamp = out/STAMP
+        built = json.loads(stamp.read_text()) if stamp.exists() else {}
+        stale = sorted(k for k in {**built, **inputs()} if built.get(k) != inputs().get(k))
+        if stale: sys.exit(f"{out} is stale: built from other versions of {', '.join(stale)}. Fix: run `make docs` and commit docs/.")
+        return print(f"{out} is up to date with the notebooks")
+    build(out)
+
+
+if __name__ == "__main__":
+    main()
