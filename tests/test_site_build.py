@@ -53,6 +53,7 @@ def test_stage_notebook(tmp_path):
     progress = staged.cells[-1].outputs[0].data
     assert progress == {"text/plain": "Map: 100%|██████████|  10/10 [00:00<00:00, 99.0 examples/s]"}
     assert "widgets" not in staged.metadata
+    assert [c.id for c in staged.cells] == [f"cell-{i}" for i in range(len(staged.cells))]  # rebuilds give identical pages
 
 
 def test_links_between_notebooks_become_page_links():

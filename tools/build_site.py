@@ -101,6 +101,7 @@ def stage_notebook(path: Path, out_dir: Path) -> tuple[str, str]:
     heading = f"# {title}" + (f"\n\n> {front['description']}" if front.get("description") else "")
     if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("# "): cells.pop(0)  # the title, repeated
     nb.cells = [nbformat.v4.new_markdown_cell(heading), *cells]
+    for i, cell in enumerate(nb.cells): cell.id = f"cell-{i}"  # nbdev's inserted cells get random ids: keep rebuilds identical
     nb.metadata.pop("widgets", None)
     page = Path(front.get("output-file", path.stem + ".html")).with_suffix(".ipynb").name
     nbformat.write(nb, out_dir/page)
