@@ -76,8 +76,7 @@ def open_page(browser, url):
     "Load `url`; returns (console errors, failed or outside requests, images that did not load)."
     browser.get_log("browser")  # drop what earlier pages logged
     if browser.current_url.startswith("http"): browser.execute_script("sessionStorage.clear(); localStorage.clear()")  # no cached fetches
-    browser.get(url)
-    browser.execute_script("return document.readyState")
+    browser.get(url)  # returns once the page has loaded
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     bad_requests = browser.execute_script(
         "return performance.getEntriesByType('resource').filter(e => (e.responseStatus || 200) >= 400 || !e.name.startsWith(location.origin) && !e.name.startsWith('data:')).map(e => e.name + ' ' + e.responseStatus)")

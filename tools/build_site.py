@@ -139,8 +139,8 @@ def main():
     out = Path(args.out).resolve()
     if args.check:
         stamp = out/STAMP
-        built = json.loads(stamp.read_text()) if stamp.exists() else {}
-        stale = sorted(k for k in {**built, **inputs()} if built.get(k) != inputs().get(k))
+        built, current = (json.loads(stamp.read_text()) if stamp.exists() else {}), inputs()
+        stale = sorted(k for k in {**built, **current} if built.get(k) != current.get(k))
         if stale: sys.exit(f"{out} is stale: built from other versions of {', '.join(stale)}. Fix: run `make docs` and commit docs/.")
         return print(f"{out} is up to date with the notebooks")
     build(out)
