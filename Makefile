@@ -1,7 +1,8 @@
 # Two entry points, both of which set themselves up on a fresh machine:
 #   make train   install, then train and evaluate the classifier (the main job)
-#   make test    install, then check notebooks <-> package <-> docs sync, run nbdev-test (fast mode), pytest
-#                and the browser test of a fresh build of the docs site
+#   make test    install, then check notebooks <-> package <-> docs sync, run nbdev-test (fast mode), pytest,
+#                the browser test of a fresh build of the docs site, and pytest again at the dependency floors
+# Installs use requirements/lock.txt (the versions CI tested); `make lock` refreshes it.
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -13,13 +14,16 @@ EMOTION_DATA_DIR ?= $(wildcard $(abspath ../shared/data/emotion))
 export EMOTION_DATA_DIR
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install train test sync-check nbtest pytest notebooks docs docs-check site-test browser clean
+LOCK := requirements/lock.txt
+FLOORS := requirements/floors.txt
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: install train test sync-check nbtest pytest notebooks docs docs-check site-test browser floors lock test-latest clean
+
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH)"
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -c $(LOCK) -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
@@ -29,7 +33,7 @@ train: install
 	$(BIN)/emotion-nbdev data
 	$(BIN)/emotion-nbdev train
 
-test: install sync-check docs-check nbtest pytest site-test
+test: install sync-check docs-check nbtest pytest site-test floors
 
 # Fails when nbdev-export or nbdev-clean would change a file of the working tree.
 sync-check: install
@@ -72,5 +76,29 @@ notebooks: install
 	  env -u EMOTION_FAST $(abspath $(BIN))/jupyter-execute --inplace --timeout=-1 $$nb || exit 1; done
 	$(BIN)/nbdev-clean
 
+# The fast suite again in a second environment holding every runtime and test dependency at the lower bound
+# pyproject.toml declares (requirements/floors.txt; torch from PyPI, so a CUDA build: ~2.5 GB, cached by uv).
+FLOORS_VENV ?= .venv-floors
+floors: install
+	$(PY) tools/requirements.py floors --check
+	rm -rf $(FLOORS_VENV) && $(BIN)/uv venv -q --seed --python "$$(readlink -f $(PY))" $(FLOORS_VENV)
+	$(BIN)/uv pip install -q --python $(FLOORS_VENV)/bin/python -c $(FLOORS) -e ".[test]"
+	$(FLOORS_VENV)/bin/python -m pip list 2>/dev/null | grep -iE "^($$(cut -d= -f1 -s $(FLOORS) | paste -sd'|')) " | tr -s ' ' | paste -sd' '
+	EMOTION_FAST=1 $(FLOORS_VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+# Re-resolve the newest releases the bounds allow into requirements/lock.txt (then run `make test` and commit it).
+lock:
+	rm -rf .venv-lock && python3 -m venv .venv-lock
+	.venv-lock/bin/python -m pip install -q "$(TORCH)" && .venv-lock/bin/python -m pip install -q -e ".[dev]"
+	.venv-lock/bin/python tools/requirements.py lock .venv-lock/bin/python && rm -rf .venv-lock
+
+# Early warning (scheduled CI): the fast suite on the newest releases, no lock. TORCH_LATEST picks the torch build.
+TORCH_LATEST ?= torch
+test-latest:
+	rm -rf .venv-latest && python3 -m venv .venv-latest
+	.venv-latest/bin/python -m pip install -q --upgrade pip "$(TORCH_LATEST)" && .venv-latest/bin/python -m pip install -q --upgrade -e ".[test]"
+	.venv-latest/bin/python -m pip list 2>/dev/null | grep -iE "^(torch|transformers|datasets|accelerate|onnxruntime|pandas|numpy) "
+	EMOTION_FAST=1 .venv-latest/bin/python -m pytest -q -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info _proc _site_src
+	rm -rf $(VENV) .venv-floors .venv-lock .venv-latest build dist *.egg-info _proc _site_src

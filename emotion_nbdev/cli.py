@@ -6,26 +6,35 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/cli.html.md"""
 
 # %% ../nbs/07_cli.ipynb #31187f9a
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys, traceback
+from pathlib import Path
 
 import pandas as pd
 
-from .core import CHECKPOINT_ENV, DATA_ENV
+from .core import CHECKPOINT_ENV, DATA_ENV, cli_interface, write_atomic
 from .data import audit, load_emotions, to_frame
 
 # %% auto #0
-__all__ = ['data_report', 'train_summary', 'evaluate_report', 'build_parser', 'main']
+__all__ = ['USER_ERRORS', 'data_report', 'train_summary', 'evaluate_report', 'build_parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #25d02882
+def _data_options(args)->dict:
+    "The `load_emotions` options of parsed `data` / `train` / `evaluate` arguments."
+    names = [n.strip() for n in args.label_names.split(",")] if args.label_names else None
+    if names is not None and (len(names) < 2 or not all(names)):
+        raise ValueError(f"--label-names {args.label_names!r}: give two or more names separated by commas, e.g. --label-names neg,pos.")
+    return dict(text_col=args.text_col, label_col=args.label_col, label_names=names, delimiter=args.delimiter,
+                errors="skip" if args.skip_bad_rows else "raise")
+
 def data_report(
     source=None,        # Data source, as for `load_emotions`
-    errors:str="raise", # 'raise' on bad rows or 'skip' them (counted)
+    **options,          # Other `load_emotions` options: text_col, label_col, label_names, delimiter, errors
 )->str:
     "Rows and class counts per split, then the audit's duplicates, conflicts and leakage, as text."
-    dd = load_emotions(source, errors=errors)
+    dd = load_emotions(source, **options)
     counts = pd.DataFrame({split: to_frame(ds)["label_name"].value_counts() for split, ds in dd.items()}).fillna(0).astype(int)
     names = dd[next(iter(dd))].features["label"].names
-    counts = counts.reindex(names)
+    counts = counts.reindex(names).fillna(0).astype(int)
     counts.loc["total"] = counts.sum()
     return "\n\n".join(["Examples per class and split:", counts.to_string(),
                         "Audit (texts duplicated inside a split, or shared with another split):",
@@ -33,112 +42,166 @@ def data_report(
 
 # %% ../nbs/07_cli.ipynb #2c6a5c7b
 def train_summary(metrics:dict)->str:
-    "The final table of a training run: validation and test scores, time and where things were saved."
+    "The final table of a training run: validation and test scores, time, and what was not the full, given data."
     table = pd.DataFrame({split: metrics[split] for split in ("validation", "test") if split in metrics}).T
     table = table[[c for c in ("accuracy", "f1_macro", "f1_weighted", "loss") if c in table]]
-    return "\n".join([f"checkpoint: {metrics['checkpoint']}", f"recipe: {metrics['recipe']}",
-                      f"training: {metrics['train_seconds']:.0f}s", "", table.round(4).to_string()])
+    notes = [f"checkpoint: {metrics['checkpoint']}", f"recipe: {metrics['recipe']}", f"training: {metrics['train_seconds']:.0f}s"]
+    if metrics.get("subsampled"): notes.append(f"SUBSAMPLED (--fast): rows used {metrics['rows_used']} of {metrics['rows_available']}")
+    if metrics.get("validation_from_train"):
+        notes.append(f"validation: {metrics['validation_from_train']['rows']} rows carved out of train (the data has no validation split)")
+    if "test" not in metrics: notes.append("no test split in the data: the scores below are validation scores only")
+    return "\n".join(notes + ["", table.round(4).to_string()])
 
 # %% ../nbs/07_cli.ipynb #e9b0caae
-def _train(args, errors:str)->dict:
+def _train(args)->dict:
     "Run `train_classifier` from parsed `train` arguments."
-    from emotion_nbdev.data import fast_subset
+    from emotion_nbdev.data import FAST_ROWS
     from emotion_nbdev.finetune import train_classifier
     metrics = train_classifier(
-        data=fast_subset(load_emotions(args.data, errors=errors)), checkpoint=args.checkpoint, output_dir=args.output_dir,
+        data=load_emotions(args.data, **_data_options(args)), checkpoint=args.checkpoint, output_dir=args.output_dir,
         epochs=args.epochs, learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed,
-        freeze_body=args.freeze_body, max_length=args.max_length, resume=args.resume,
-        push_to_hub=args.push_to_hub, hub_model_id=args.hub_model_id)
+        freeze_body=args.freeze_body, max_length=args.max_length, resume=args.resume, overwrite=args.overwrite,
+        rows=FAST_ROWS if args.fast else None, push_to_hub=args.push_to_hub, hub_model_id=args.hub_model_id)
     print(f"saved model, tokenizer, metrics.json and README.md in {args.output_dir}")
     return metrics
 
 # %% ../nbs/07_cli.ipynb #edde9327
-def evaluate_report(model_dir, source=None, split:str="test", backend:str="torch", batch_size:int|None=None, errors:str="raise")->str:
-    "Scores and the per-class report of a saved classifier on one labelled split."
+def evaluate_report(
+    model_dir,                   # Saved classifier
+    source=None,                 # Labelled data, as for `load_emotions`
+    split:str|None=None,         # Split to score; default: 'test', or the only split of a single file
+    backend:str="torch",         # 'torch' or 'onnx'
+    batch_size:int|None=None,    # Texts per forward pass
+    **options,                   # Other `load_emotions` options: text_col, label_col, label_names, delimiter, errors
+)->str:
+    "Scores and the per-class report of a saved classifier on one labelled split; its labels may be a subset of the model's."
     from sklearn.metrics import classification_report
+    from emotion_nbdev.core import option
     from emotion_nbdev.features import scores
     from emotion_nbdev.inference import EmotionClassifier
-    dd = load_emotions(source, errors=errors)
-    if split not in dd: raise ValueError(f"No split {split!r} in the data (splits: {list(dd)}). Fix: pass --split with one of them.")
     classifier = EmotionClassifier(model_dir, backend)
+    dd = load_emotions(source, **options)
+    split = split or ("test" if "test" in dd or len(dd) != 1 else next(iter(dd)))
+    if split not in dd: raise ValueError(f"No split {split!r} in the data (splits: {list(dd)}). Fix: choose one with {option('split', 'NAME')}.")
     names = dd[split].features["label"].names
-    if sorted(names) != sorted(classifier.label_names):
-        raise ValueError(f"The model's labels {classifier.label_names} differ from the data's {names}. Fix: evaluate on data with the same labels.")
-    pred = classifier.predict(dd[split]["text"], batch_size=batch_size)
     y_true = [names[i] for i in dd[split]["label"]]
-    result = scores(y_true, pred["label"].tolist())
+    unknown = sorted(set(y_true) - set(classifier.label_names))
+    if unknown:
+        raise ValueError(f"The data has labels the model was not trained on: {unknown} (the model knows {classifier.label_names}). "
+                         "Fix: evaluate on data labelled with the model's labels, or train a model on yours.")
+    pred = classifier.predict(dd[split]["text"], batch_size=batch_size)["label"].tolist()
+    result = scores(y_true, pred)
     head = f"{split}: {len(y_true)} examples, " + ", ".join(f"{k} {v:.4f}" for k, v in result.items())
-    return head + "\n\n" + classification_report(y_true, pred["label"], labels=classifier.label_names, digits=4)
+    shown = [n for n in classifier.label_names if n in set(y_true) | set(pred)]
+    return head + "\n\n" + classification_report(y_true, pred, labels=shown, digits=4, zero_division=0)
 
 # %% ../nbs/07_cli.ipynb #fc4eb127
 def _predict(args):
     "Run the `predict` subcommand."
-    from emotion_nbdev.inference import EmotionClassifier, predict_file
+    from emotion_nbdev.inference import EmotionClassifier, _check_output, prediction_output, predict_file
     if bool(args.texts) == bool(args.file):
         raise ValueError("Give tweets as arguments or --file FILE (one of the two). Fix: e.g. emotion-nbdev predict \"i feel great\"")
-    classifier = EmotionClassifier(args.model, args.backend)
+    if args.file:  # every output problem shows before the model loads
+        _check_output(prediction_output(args.file, args.output), args.overwrite, (Path(args.file).expanduser(),))
+    output = _check_output(Path(args.output).expanduser(), args.overwrite) if args.output and not args.file else None
+    classifier = EmotionClassifier(args.model, args.backend, max_length=args.max_length)
     if args.file:
-        out = predict_file(args.file, args.output, args.text_col, classifier, batch_size=args.batch_size)
+        out = predict_file(args.file, args.output, args.text_col, classifier, batch_size=args.batch_size, delimiter=args.delimiter,
+                           errors="skip" if args.skip_bad_rows else "raise", overwrite=args.overwrite, resume=args.resume)
         print(f"wrote {out}")
     else:
         df = classifier.predict(args.texts, batch_size=args.batch_size)
-        if args.output: df.to_csv(args.output, index=False); print(f"wrote {args.output}")
+        if output: write_atomic(output, df.to_csv(index=False)); print(f"wrote {output}")
         else: print(df.drop(columns="truncated").round(3).to_string(index=False))
 
 # %% ../nbs/07_cli.ipynb #05bad82b
+def _positive(kind):
+    "An argparse type: a number of `kind` above 0."
+    def parse(text:str):
+        try: value = kind(text)
+        except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0: raise argparse.ArgumentTypeError(f"{text} must be more than 0")
+        return value
+    return parse
+
 def _add_data_args(parser):
-    parser.add_argument("--data", default=None, help=f"CARER folder, CSV/JSON file or Hub id (default: ${DATA_ENV}, else dair-ai/emotion)")
+    parser.add_argument("--data", default=None, help=f"CARER folder, CSV/TSV/JSON(L) file or Hub id (default: ${DATA_ENV}, else dair-ai/emotion)")
+    parser.add_argument("--text-col", default="text", help="text column of a table file (default: text)")
+    parser.add_argument("--label-col", default="label", help="label column of a table file (default: label)")
+    parser.add_argument("--label-names", default=None, help="labels in id order, comma-separated, e.g. neg,pos (default: sorted from the data)")
+    parser.add_argument("--delimiter", default=None, help="CSV delimiter (default: guessed among , ; tab |)")
     parser.add_argument("--skip-bad-rows", action="store_true", help="skip (and count) bad rows instead of stopping at the first")
 
 # %% ../nbs/07_cli.ipynb #eb82b391
 def _add_model_args(parser):
     parser.add_argument("--model", default="models/emotion-classifier", help="saved classifier folder (default: models/emotion-classifier)")
     parser.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="'onnx': int8 ONNX Runtime, fastest on CPU (default: torch)")
-    parser.add_argument("--batch-size", type=int, default=None, help="texts per forward pass (default: 64 torch, 16 onnx)")
+    parser.add_argument("--batch-size", type=_positive(int), default=None, help="texts per forward pass (default: 64 torch, 16 onnx)")
 
 # %% ../nbs/07_cli.ipynb #f4554af0
 def build_parser()->argparse.ArgumentParser:
     "The `emotion-nbdev` argument parser, one subparser per job."
     parser = argparse.ArgumentParser(prog="emotion-nbdev", description="Emotion classification of English tweets with transformers.")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     jobs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = jobs.add_parser("data", help="report the data set: rows and classes per split, duplicates, conflicts, leakage")
     _add_data_args(data)
     train = jobs.add_parser("train", help="fine-tune the classifier, evaluate on validation and test, save model + metrics")
     _add_data_args(train)
     train.add_argument("--checkpoint", default=None, help=f"Hub id or model folder (default: ${CHECKPOINT_ENV}, else distilbert-base-uncased, offline all-MiniLM-L6-v2)")
-    train.add_argument("--output-dir", default="models/emotion-classifier", help="where the model, metrics.json and README.md go (default: models/emotion-classifier)")
-    train.add_argument("--epochs", type=float, default=None, help="default: the recipe for the checkpoint")
-    train.add_argument("--learning-rate", type=float, default=None, help="default: the recipe for the checkpoint")
-    train.add_argument("--batch-size", type=int, default=None, help="default: the recipe for the checkpoint")
+    train.add_argument("--output-dir", default="models/emotion-classifier", help="new or empty folder, or one a previous run made (default: models/emotion-classifier)")
+    train.add_argument("--overwrite", action="store_true", help="replace the model a previous run saved in --output-dir")
+    train.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint in --output-dir")
+    train.add_argument("--epochs", type=_positive(float), default=None, help="default: the recipe for the checkpoint")
+    train.add_argument("--learning-rate", type=_positive(float), default=None, help="default: the recipe for the checkpoint")
+    train.add_argument("--batch-size", type=_positive(int), default=None, help="default: the recipe for the checkpoint")
     train.add_argument("--seed", type=int, default=42, help="seed for everything (default: 42)")
-    train.add_argument("--max-length", type=int, default=128, help="truncate longer tweets to this many tokens (default: 128)")
+    train.add_argument("--max-length", type=_positive(int), default=128, help="truncate longer tweets to this many tokens (default: 128)")
     train.add_argument("--freeze-body", action="store_true", help="train only the classification head")
-    train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --output-dir")
+    train.add_argument("--fast", action="store_true", help="a quick run on a seeded subsample (2,000 / 500 / 500 rows), recorded as such")
     train.add_argument("--push-to-hub", action="store_true", help="upload the model (needs `huggingface-cli login`)")
     train.add_argument("--hub-model-id", default=None, help="repository name on the Hub, with --push-to-hub")
     evaluate = jobs.add_parser("evaluate", help="score a saved classifier on a labelled split (accuracy, F1, per-class report)")
     _add_data_args(evaluate)
     _add_model_args(evaluate)
-    evaluate.add_argument("--split", default="test", help="split to score (default: test)")
+    evaluate.add_argument("--split", default=None, help="split to score (default: test, or the only split of a single file)")
     predict = jobs.add_parser("predict", help="label tweets given as arguments, or every row of a file, with class probabilities")
     _add_model_args(predict)
     predict.add_argument("texts", nargs="*", help="tweets to classify (or use --file)")
-    predict.add_argument("--file", default=None, help=".txt (one tweet per line), .csv or .jsonl file to classify")
-    predict.add_argument("--text-col", default="text", help="text column of a CSV/JSONL file (default: text)")
-    predict.add_argument("--output", default=None, help="CSV to write (default: <file>.predictions.csv; texts: printed)")
+    predict.add_argument("--file", default=None, help=".txt (one tweet per line), .csv/.tsv, .jsonl or .json file to classify (any size: streamed)")
+    predict.add_argument("--text-col", default="text", help="text column of a table file (default: text)")
+    predict.add_argument("--delimiter", default=None, help="CSV delimiter (default: guessed among , ; tab |)")
+    predict.add_argument("--skip-bad-rows", action="store_true", help="skip (and count) malformed rows instead of stopping at the first")
+    predict.add_argument("--output", default=None, help="CSV to write (default: <file name>.predictions.csv beside it; texts: printed)")
+    predict.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    predict.add_argument("--resume", action="store_true", help="continue an interrupted --file run from its last written row")
+    predict.add_argument("--max-length", type=_positive(int), default=None, help="truncate longer texts (default: the model's maximum)")
     return parser
 
 # %% ../nbs/07_cli.ipynb #b0af9253
+USER_ERRORS = (OSError, ValueError, TypeError, KeyError, ImportError, RuntimeError)  # OSError: missing, existing, unwritable files
+
 def main(argv:list[str]|None=None)->int:
-    "Entry point of the `emotion-nbdev` command."
+    "Entry point of the `emotion-nbdev` command: 0 on success, 2 on a bad input or setting (its message names the fix), 1 on a bug."
     args = build_parser().parse_args(argv)
-    errors = "skip" if getattr(args, "skip_bad_rows", False) else "raise"
-    try:
-        if args.command == "data": print(data_report(args.data, errors=errors))
-        elif args.command == "train": print(train_summary(_train(args, errors)))
-        elif args.command == "evaluate": print(evaluate_report(args.model, args.data, args.split, args.backend, args.batch_size, errors))
-        elif args.command == "predict": _predict(args)
-    except (FileNotFoundError, ValueError, ConnectionError, TypeError, RuntimeError, ImportError, KeyError) as e:
-        print(f"emotion-nbdev {args.command}: error: {e}", file=sys.stderr)
-        return 2
+    jobs = {"data": lambda: print(data_report(args.data, **_data_options(args))),
+            "train": lambda: print(train_summary(_train(args))),
+            "evaluate": lambda: print(evaluate_report(args.model, args.data, args.split, args.backend, args.batch_size, **_data_options(args))),
+            "predict": lambda: _predict(args)}
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()  # weight-loading bars; our own progress bars stay
+    with cli_interface():  # messages name flags (--text-col), not keyword arguments
+        try: jobs[args.command]()
+        except KeyboardInterrupt:
+            print(f"emotion-nbdev {args.command}: interrupted" + ("; --resume continues where it stopped" if args.command in ("train", "predict") else ""), file=sys.stderr)
+            return 130
+        except USER_ERRORS as e:
+            if args.debug: traceback.print_exc()
+            print(f"emotion-nbdev {args.command}: error: {e}", file=sys.stderr)
+            return 2
+        except Exception as e:
+            if args.debug: traceback.print_exc()
+            print(f"emotion-nbdev {args.command}: unexpected error ({type(e).__name__}: {e}). This is a bug: please report it, "
+                  "with the output of `emotion-nbdev --debug` and the same command.", file=sys.stderr)
+            return 1
     return 0

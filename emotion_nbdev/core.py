@@ -6,14 +6,16 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #ff7fc730
 from __future__ import annotations
-import logging, os, socket
+import contextvars, logging, os, socket, tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 # %% auto #0
 __all__ = ['HUB_DATASET', 'HUB_CHECKPOINT', 'EMOTIONS', 'DATA_ENV', 'CHECKPOINT_ENV', 'FAST_ENV', 'CACHE_ENV', 'logger',
-           'env_flag', 'data_source', 'hub_reachable', 'offline_checkpoint', 'resolve_checkpoint', 'checkpoint_label',
-           'get_device', 'seed_everything', 'fast_mode', 'cache_dir']
+           'CLI_FLAGS', 'CLI_SWITCHES', 'env_flag', 'option', 'cli_interface', 'data_source', 'hub_reachable',
+           'looks_like_path', 'offline_checkpoint', 'resolve_checkpoint', 'checkpoint_label', 'get_device',
+           'seed_everything', 'fast_mode', 'cache_dir', 'write_atomic', 'check_writable']
 
 # %% ../nbs/00_core.ipynb #e7ba3324
 HUB_DATASET = "dair-ai/emotion"
@@ -39,6 +41,30 @@ def env_flag(name:str)->bool:
     "True when environment variable `name` is set to 1/true/yes/on."
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
+# %% ../nbs/00_core.ipynb #e1208215
+_INTERFACE = contextvars.ContextVar("emotion_nbdev_interface", default="python")
+CLI_FLAGS = {"model_dir": "--model", "source": "--data"}  # flags not spelt --name
+CLI_SWITCHES = {"errors": "--skip-bad-rows"}             # options that are a plain switch on the command line
+
+def option(
+    name:str,       # The Python parameter, e.g. 'text_col'
+    value=None,     # What to set it to (shown as a placeholder string, or True for a switch)
+)->str:
+    "How to set option `name` in the interface in use: `text_col='review'` in Python, `--text-col review` on the command line."
+    if _INTERFACE.get() == "cli":
+        if name in CLI_SWITCHES: return CLI_SWITCHES[name]
+        flag = CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
+        if isinstance(value, (list, tuple)): value = ",".join(map(str, value))
+        return flag if value is None or value is True else f"{flag} {value}"
+    return f"{name}={value!r}" if value is not None else f"{name}=..."
+
+@contextmanager
+def cli_interface():
+    "Within this block, `option` spells options as command-line flags."
+    token = _INTERFACE.set("cli")
+    try: yield
+    finally: _INTERFACE.reset(token)
+
 # %% ../nbs/00_core.ipynb #65603df4
 def data_source(
     source=None, # A folder, file, DataFrame, Hub id... used as is when given
@@ -63,6 +89,13 @@ def hub_reachable(timeout:float=2.0)->bool:
         socket.create_connection((host, 443), timeout=timeout).close()
         return True
     except OSError: return False
+
+# %% ../nbs/00_core.ipynb #cac63ef2
+def looks_like_path(name:str)->bool:
+    "Is `name` meant as a local file or folder rather than a Hub id (`name` or `owner/name`)? Then a missing one is a typo, not a download."
+    path = Path(name).expanduser()
+    return (path.is_absolute() or name.startswith((".", "~")) or bool(path.suffix) or "\\" in name
+            or name.count("/") > 1 or name.endswith("/") or (len(path.parts) > 1 and Path(path.parts[0]).is_dir()))
 
 # %% ../nbs/00_core.ipynb #35c12ac1
 def offline_checkpoint()->Path:
@@ -92,7 +125,7 @@ def resolve_checkpoint(
     else: name, why = HUB_CHECKPOINT, "the default"
     local = Path(name).expanduser()
     if local.is_dir(): name, why = str(local), why + ", a local model folder"
-    elif local.is_absolute() or name.startswith("."):
+    elif looks_like_path(name):
         raise FileNotFoundError(f"Checkpoint folder {name!r} ({why}) does not exist. Fix: give the folder "
                                 "that holds config.json and the weights, or a Hub id.")
     elif hub_reachable(): why += ", downloaded from the Hugging Face Hub"
@@ -104,7 +137,7 @@ def resolve_checkpoint(
         raise ConnectionError(f"Checkpoint {name!r} ({why}) needs the Hugging Face Hub, which is unreachable, and it "
                               "is not in the local cache. Fix: connect to the Hub, pass a local model folder, or "
                               f"leave the checkpoint unset to use the offline all-MiniLM-L6-v2.")
-    if verbose: logger.info(f"checkpoint: {name} ({why})")
+    if verbose: logger.info(f"checkpoint: {checkpoint_label(name)} ({why})")
     return name
 
 # %% ../nbs/00_core.ipynb #e751444c
@@ -119,12 +152,20 @@ def checkpoint_label(checkpoint:str|Path)->str:
 
 # %% ../nbs/00_core.ipynb #b0525483
 def get_device(device:str|None=None):
-    "The `torch.device` to use: `device` if given, else cuda, then Apple's mps, then cpu."
+    "The `torch.device` to use: `device` if given (and present), else cuda, then Apple's mps, then cpu."
     import torch
-    if device is not None: return torch.device(device)
-    if torch.cuda.is_available(): return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
-    return torch.device("cpu")
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
+    try: chosen = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not a device name. Fix: use 'cpu', 'cuda', 'cuda:1' or 'mps', "
+                         "or leave it unset to pick the best one.") from None
+    present = {"cuda": torch.cuda.is_available(), "mps": mps}.get(chosen.type, True)
+    if not present:
+        raise ValueError(f"device={device!r}, but this PyTorch sees no {chosen.type} device. Fix: leave the device unset "
+                         "(the best one present is used) or pass 'cpu'.")
+    return chosen
 
 # %% ../nbs/00_core.ipynb #ddf3ed3f
 def seed_everything(
@@ -147,3 +188,33 @@ def cache_dir()->Path:
     path = Path(os.environ.get(CACHE_ENV, "") or Path.home()/".cache"/"emotion_nbdev").expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+# %% ../nbs/00_core.ipynb #9c741037
+def write_atomic(path:str|Path, text:str)->Path:
+    "Write `text` to `path` through a temporary file in the same folder renamed over it: readers never see half a file."
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+    return path
+
+def check_writable(
+    folder:str|Path,     # Where outputs will go
+    option_name:str,     # The option that chose it, for the fix
+    create:bool=False,   # Create the folder (and its parents) when missing
+)->Path:
+    "`folder`, after proving that a file can be written in it: call before long work, not after."
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is a file, not a folder. Fix: choose a folder with {option(option_name, 'PATH')}.")
+    if not folder.exists() and not create:
+        raise FileNotFoundError(f"Folder {folder} does not exist. Fix: create it, or choose another with {option(option_name, 'PATH')}.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"): pass
+    except OSError as e:
+        raise PermissionError(f"Cannot write in {folder} ({e.strerror}). Fix: choose a folder you can write to with "
+                              f"{option(option_name, 'PATH')}.") from None
+    return folder

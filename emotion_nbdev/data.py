@@ -6,7 +6,8 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #4881f176
 from __future__ import annotations
-import io
+import csv, itertools, json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,26 +16,37 @@ import pandas as pd
 import matplotlib.pyplot as plt
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
-from .core import EMOTIONS, HUB_DATASET, DATA_ENV, data_source, fast_mode, logger
+from .core import (EMOTIONS, HUB_DATASET, DATA_ENV, data_source, fast_mode, hub_reachable, logger,
+                                looks_like_path, option)
 
 # %% auto #0
-__all__ = ['CARER_FILES', 'FAST_ROWS', 'read_carer', 'load_carer_folder', 'load_labelled', 'load_emotions', 'to_frame',
-           'plot_label_frequencies', 'plot_words_per_tweet', 'AuditReport', 'audit', 'split_dataset', 'fast_subset']
+__all__ = ['CARER_FILES', 'DELIMITERS', 'FAST_ROWS', 'read_carer', 'load_carer_folder', 'table_rows', 'load_labelled',
+           'load_emotions', 'to_frame', 'plot_label_frequencies', 'plot_words_per_tweet', 'AuditReport', 'audit',
+           'split_dataset', 'fast_subset']
 
 # %% ../nbs/01_data.ipynb #0b87ee7b
 CARER_FILES = {"train": "train.txt", "validation": "val.txt", "test": "test.txt"}
-_SKIP_HINT = "or pass errors='skip' to skip such rows (they are counted and reported)"
 
-def _read_utf8(path:Path)->str:
-    "The text of `path`, with an error naming the line when it is empty or not UTF-8."
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ValueError(f"{path} is empty. Fix: put at least one labelled example in it, or remove it.")
-    try: return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        raise ValueError(f"{path}, line {line}: not valid UTF-8 (byte {raw[e.start]:#04x} at offset {e.start}). "
-                         "Fix: re-save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.txt > out.txt`.") from None
+def _skip_hint()->str: return f"or pass {option('errors', 'skip')} to skip such rows (they are counted and reported)"
+
+def _check_file(path:Path)->Path:
+    "`path`, after checking that it is a file with something in it."
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a file. Fix: give the file inside it.")
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file or folder. Fix: check the path.")
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 16):
+            if chunk.strip(): return path
+    raise ValueError(f"{path} is empty. Fix: put at least one example in it, or remove it.")
+
+def _lines(path:Path):
+    "The lines of `path`, decoded as UTF-8 one at a time (any size), with an error naming the first line that is not."
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try: line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(f"{path}, line {n}: not valid UTF-8 (byte {raw[e.start]:#04x}). Fix: re-save the file "
+                                 "as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`.") from None
+            yield line.removeprefix("\ufeff") if n == 1 else line
 
 # %% ../nbs/01_data.ipynb #ac729cc4
 def _collect(
@@ -54,15 +66,17 @@ def _collect(
                 problem = "missing label", "give every example a label"
             elif label not in label_ids:
                 problem = (f"unknown label {label!r}",
-                           f"use one of {list(label_ids)} or pass label_names=[...] listing your labels")
+                           f"use one of {list(label_ids)}, or list every label with {option('label_names', ['a', 'b'])}")
         if problem is None:
             texts.append(text); labels.append(label_ids[label]); continue
-        if errors == "raise": raise ValueError(f"{origin}, {where}: {problem[0]}. Fix: {problem[1]}; {_SKIP_HINT}.")
+        if errors == "raise": raise ValueError(f"{origin}, {where}: {problem[0]}. Fix: {problem[1]}; {_skip_hint()}.")
         skipped.append(f"{where} ({problem[0]})")
     if skipped:
         more = " ..." if len(skipped) > 5 else ""
         logger.warning(f"{origin}: skipped {len(skipped)} bad row(s): {', '.join(skipped[:5])}{more}")
-    if not texts: raise ValueError(f"{origin}: no usable examples. Fix: check the file's format and labels.")
+    if not texts:
+        raise ValueError(f"{origin}: no examples." if not skipped else f"{origin}: all {len(skipped)} rows are bad, no usable examples."
+                         " Fix: check the format and labels, or leave out this split.")
     return texts, labels
 
 # %% ../nbs/01_data.ipynb #916c91d9
@@ -78,21 +92,20 @@ def read_carer(
     errors:str="raise",           # 'raise' on the first bad line, or 'skip' bad lines and count them
 )->Dataset:
     "One split from a CARER file: `text;label` per line, split on the last `;`."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found. Fix: check the path; a CARER folder holds "
-                                f"{', '.join(CARER_FILES.values())}.")
-    lines = _read_utf8(path).splitlines()
-    blank = sum(1 for line in lines if not line.strip())
-    if blank: logger.warning(f"{path}: ignored {blank} blank line(s)")
+    path = _check_file(Path(path).expanduser())
+    blank = 0
     def rows():
-        for n, line in enumerate(lines, 1):
-            if not line.strip(): continue
+        nonlocal blank
+        for n, line in enumerate(_lines(path), 1):
+            line = line.rstrip("\r\n")
+            if not line.strip(): blank += 1; continue
             text, sep, label = line.rpartition(";")
             problem = None if sep else ("no ';' between text and label", "write each example as `text;label`")
             yield f"line {n}", text, label.strip(), problem
     label_ids = {name: i for i, name in enumerate(label_names)}
-    return _make_dataset(*_collect(rows(), label_ids, str(path), errors), label_names)
+    dataset = _make_dataset(*_collect(rows(), label_ids, str(path), errors), label_names)
+    if blank: logger.warning(f"{path}: ignored {blank} blank line(s)")
+    return dataset
 
 # %% ../nbs/01_data.ipynb #20f2bc20
 def load_carer_folder(
@@ -110,104 +123,212 @@ def load_carer_folder(
     return DatasetDict({split: read_carer(folder/fname, label_names, errors) for split, fname in CARER_FILES.items()})
 
 # %% ../nbs/01_data.ipynb #a36e9e83
-def _read_table(path:Path, delimiter:str|None=None)->tuple[pd.DataFrame, int]:
-    "A DataFrame from a CSV/TSV/JSON/JSONL file, and the file line number of its first row."
-    text = _read_utf8(path)
+DELIMITERS = (",", ";", "\t", "|")
+_ONE_COLUMN = "\x1f"  # a delimiter no text holds: a file whose header has none of DELIMITERS is one column
+
+def _delimiter_of(header:str, suffix:str)->str|None:
+    "The one of `DELIMITERS` that splits the header into the most columns (ties: the earlier); None for one column."
+    if suffix == ".tsv": return "\t"
+    fields = {d: len(next(csv.reader([header], delimiter=d))) for d in DELIMITERS}
+    best = max(DELIMITERS, key=fields.get)
+    return best if fields[best] > 1 else None
+
+def _csv_rows(path:Path, delimiter:str|None):
+    "(columns, rows) of a delimited file; each record is checked against the header's number of fields."
+    lines = enumerate(_lines(path), 1)
+    before, header = next((n, line) for n, line in lines if line.strip())
+    delimiter = delimiter or _delimiter_of(header, path.suffix.lower())
+    reader = csv.reader(itertools.chain([header], (line for _, line in lines)), delimiter=delimiter or _ONE_COLUMN, strict=True)
+    columns = next(reader)
+    if len(set(columns)) < len(columns):
+        raise ValueError(f"{path}, line {before}: the header names a column twice ({columns}). Fix: give every column its own name.")
+    shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
+    def rows():
+        last, blank = reader.line_num, 0
+        while True:
+            start = before + last
+            try: record = next(reader)
+            except StopIteration: break
+            except csv.Error as e:
+                yield _where(start, before + reader.line_num - 1), None, (f"a quoted text is malformed ({e})",
+                      'put the whole text in double quotes and double every quote inside it ("" for ")')
+                last = reader.line_num; continue
+            where, last = _where(start, before + reader.line_num - 1), reader.line_num
+            if not any(field.strip() for field in record): blank += 1; continue
+            if len(record) != len(columns):
+                yield where, None, (f"{len(record)} fields where the header has {len(columns)} (delimiter {shown})",
+                      f"put a text that holds the delimiter in double quotes, or give the delimiter with {option('delimiter', '<character>')}")
+            else: yield where, dict(zip(columns, record)), None
+        if blank: logger.warning(f"{path}: ignored {blank} blank line(s)")
+    return columns, rows()
+
+def _where(first:int, last:int)->str: return f"line {first}" if last <= first else f"lines {first}-{last}"
+
+def _json_value(value):
+    "A JSON value as text: strings as they are, numbers as written, null as missing."
+    return value if value is None or isinstance(value, str) else json.dumps(value)
+
+def _jsonl_rows(path:Path):
+    "(columns, rows) of a JSON Lines file: the keys of its first object, then one object per line."
+    def parsed():
+        for n, line in enumerate(_lines(path), 1):
+            if not line.strip(): continue
+            try: value = json.loads(line, parse_float=str, parse_int=str)  # numbers stay as written
+            except json.JSONDecodeError as e:
+                yield f"line {n}", None, (f"not valid JSON ({e.msg}, column {e.colno})", "write one JSON object per line"); continue
+            if not isinstance(value, dict):
+                yield f"line {n}", None, (f"a JSON {type(value).__name__}, not an object", 'write one object per line, like {"text": "..."}'); continue
+            yield f"line {n}", {k: _json_value(v) for k, v in value.items()}, None
+    first = next((row for _, row, problem in parsed() if problem is None), None)
+    return list(first or []), parsed()
+
+def _json_rows(path:Path):
+    "(columns, rows) of a .json file holding a list of objects (or JSON Lines)."
+    text = "".join(_lines(path))
+    if text.lstrip().startswith("{"): return _jsonl_rows(path)
+    try: items = json.loads(text, parse_float=str, parse_int=str)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}, line {e.lineno}: not valid JSON ({e.msg}). Fix: a JSON list of objects (.json) "
+                         "or one object per line (.jsonl).") from None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ValueError(f"{path}: not a JSON list of objects. Fix: write [{{\"text\": ...}}, ...] or one object per line (.jsonl).")
+    columns = list(dict.fromkeys(k for item in items for k in item))
+    return columns, ((f"item {i}", {k: _json_value(v) for k, v in item.items()}, None) for i, item in enumerate(items))
+
+def table_rows(
+    path:str|Path,             # A .csv, .tsv (or other delimited text), .jsonl/.ndjson or .json file
+    delimiter:str|None=None,   # CSV delimiter; default: guessed from the header among , ; tab |
+)->tuple[list, Iterator]:      # (column names, rows)
+    "Columns of a table file, and its rows one at a time as (where, {column: text}, problem): every value is text, bad rows come with the problem."
+    path = _check_file(Path(path).expanduser())
+    if delimiter is not None and len(delimiter) != 1:
+        raise ValueError(f"delimiter={delimiter!r}: give one character. Fix: {option('delimiter', ';')}")
     suffix = path.suffix.lower()
-    if suffix in (".json", ".jsonl", ".ndjson"):
-        lines = suffix != ".json" or text.lstrip().startswith("{")
-        try: return pd.read_json(io.StringIO(text), lines=lines), 1
-        except ValueError as e:
-            raise ValueError(f"{path}: not valid {'JSON Lines' if lines else 'JSON'} ({e}). Fix: one JSON object "
-                             "per line (.jsonl) or a JSON list of objects (.json).") from None
-    if delimiter is None and suffix == ".tsv": delimiter = "\t"
-    # sep=None lets pandas sniff the delimiter (comma, semicolon, tab, ...)
-    return pd.read_csv(io.StringIO(text), sep=delimiter, engine="python", keep_default_na=False, na_values=[""]), 2
+    if suffix in (".jsonl", ".ndjson"): return _jsonl_rows(path)
+    if suffix == ".json": return _json_rows(path)
+    return _csv_rows(path, delimiter)
 
 # %% ../nbs/01_data.ipynb #2551aa46
-def _as_frame(source, delimiter=None)->tuple[pd.DataFrame, str, int|None]:
-    "(DataFrame, name for messages, file line of its first row or None) for a file, DataFrame or list of dicts."
-    if isinstance(source, pd.DataFrame): return source, "DataFrame", None
+def _frame_rows(df:pd.DataFrame):
+    "Rows of a DataFrame as `table_rows` gives them, numbers and all as text."
+    columns = [str(c) for c in df.columns]
+    text = lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else v if isinstance(v, str) else str(v)
+    return columns, ((f"row {i}", dict(zip(columns, map(text, values))), None)
+                     for i, values in enumerate(df.itertuples(index=False, name=None)))
+
+def _hf_frame(ds:Dataset)->pd.DataFrame:
+    "A Hugging Face `Dataset` as a DataFrame, `ClassLabel` ids replaced by their names."
+    df = ds.to_pandas()
+    for col, feature in ds.features.items():
+        if isinstance(feature, ClassLabel):
+            df[col] = [feature.names[i] if i is not None and 0 <= i < len(feature.names) else None for i in df[col]]
+    return df
+
+def _source_rows(source, delimiter=None)->tuple[list, Iterator, str]:
+    "(columns, rows, name for messages) of a file, DataFrame, list of dicts or Hugging Face `Dataset`."
+    if isinstance(source, Dataset): return (*_frame_rows(_hf_frame(source)), "Dataset")
+    if isinstance(source, pd.DataFrame): return (*_frame_rows(source), "DataFrame")
     if isinstance(source, (list, tuple)):
         if not source: raise ValueError("The list of examples is empty. Fix: pass at least one {'text': ..., 'label': ...} dict.")
         if not all(isinstance(r, dict) for r in source):
-            raise TypeError("A list source must hold dicts like {'text': ..., 'label': ...}.")
-        return pd.DataFrame(list(source)), "list of dicts", None
+            raise TypeError("A list source must hold dicts like {'text': ..., 'label': ...}. Fix: build one dict per example.")
+        return (*_frame_rows(pd.DataFrame(list(source))), "list of dicts")
+    if not isinstance(source, (str, Path)):
+        raise TypeError(f"Cannot read examples from a {type(source).__name__}. Fix: pass a file path, a folder, a DataFrame, "
+                        "a list of dicts or a Hugging Face Dataset/DatasetDict.")
     path = Path(source).expanduser()
-    if not path.is_file(): raise FileNotFoundError(f"{path} not found. Fix: check the path.")
-    df, first_line = _read_table(path, delimiter)
-    return df, str(path), first_line
+    return (*table_rows(path, delimiter), str(path))
 
 # %% ../nbs/01_data.ipynb #07cd98ce
+def _label_key(value)->str|None:
+    "A label as the string it is matched by: 1, 1.0 and '1' are the same label; missing is None."
+    if value is None or (isinstance(value, float) and np.isnan(value)): return None
+    if isinstance(value, float) and value.is_integer(): value = int(value)
+    value = str(value).strip()
+    return value or None
+
 def _infer_label_names(labels:list)->list[str]:
-    "Sorted distinct labels as strings (numbers sorted as numbers)."
-    values = {v for v in labels if v is not None and not (isinstance(v, float) and np.isnan(v))}
-    return [str(v) for v in sorted(values, key=lambda v: (isinstance(v, str), v))]
+    "Sorted distinct labels (numbers sorted as numbers)."
+    values = {v for v in map(_label_key, labels) if v is not None}
+    as_number = lambda v: (0, float(v), v) if v.lstrip("-").replace(".", "", 1).isdigit() else (1, 0.0, v)
+    return sorted(values, key=as_number)
 
 # %% ../nbs/01_data.ipynb #580505e9
 def load_labelled(
-    source,                    # A file path, DataFrame, list of dicts, or a dict {split: one of those}
+    source,                    # A file path, DataFrame, list of dicts, HF Dataset, or a dict / DatasetDict {split: one of those}
     text_col:str="text",       # Column holding the text
     label_col:str="label",     # Column holding the label
-    label_names:list|None=None,# Label order (ids follow it); default: sorted labels found in the data
-    delimiter:str|None=None,   # CSV delimiter; default: sniffed (',', ';', tab...)
+    label_names:list|None=None,# Label order (ids follow it); default: a ClassLabel's names, else the sorted labels found
+    delimiter:str|None=None,   # CSV delimiter; default: guessed from the header among , ; tab |
     errors:str="raise",        # 'raise' on the first bad row, or 'skip' bad rows (counted)
 )->DatasetDict:
     "Your own labelled texts as a `DatasetDict` with a `text` column and a `ClassLabel` `label`."
-    sources = source if isinstance(source, dict) else {"train": source}
-    frames = {split: _as_frame(src, delimiter) for split, src in sources.items()}
-    for df, origin, _ in frames.values():
+    sources = dict(source) if isinstance(source, (dict, DatasetDict)) else {"train": source}
+    if not sources: raise ValueError("No splits given. Fix: pass {'train': ...} with at least one source.")
+    tables = {}
+    for split, src in sources.items():
+        columns, rows, origin = _source_rows(src, delimiter)
+        if len(sources) > 1 and not isinstance(src, (str, Path)): origin = f"{origin} of split {split!r}"
         for role, col in (("text", text_col), ("label", label_col)):
-            if col not in df.columns:
-                raise ValueError(f"{origin} has no {role} column {col!r} (its columns: {list(map(str, df.columns))}). "
-                                 f"Fix: pass {role}_col='<column name>'.")
-    if label_names is None: label_names = _infer_label_names([v for df,_,_ in frames.values() for v in df[label_col]])
+            if col not in columns:
+                raise ValueError(f"{origin} has no {role} column {col!r} (its columns: {columns}). "
+                                 f"Fix: name the column with {option(f'{role}_col', '<column>')}.")
+        tables[split] = origin, [(where, None if row is None else row.get(text_col), None if row is None else row.get(label_col), problem)
+                                 for where, row, problem in rows]
+    if label_names is None:
+        label_feature = next((s.features.get(label_col) for s in sources.values() if isinstance(s, Dataset)), None)
+        label_names = (label_feature.names if isinstance(label_feature, ClassLabel) else
+                       _infer_label_names([label for _, rows in tables.values() for _, _, label, problem in rows if problem is None]))
     label_names = [str(n) for n in label_names]
-    def label_key(v):  # data labels match names as strings; 1 and '1' are the same label
-        return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+    if len(set(label_names)) < len(label_names): raise ValueError(f"label_names {label_names} name a label twice. Fix: list each once.")
     label_ids = {name: i for i, name in enumerate(label_names)}
-    out = {}
-    for split, (df, origin, first_line) in frames.items():
-        where = (lambda i: f"line {i + first_line}") if first_line else (lambda i: f"row {i}")
-        rows = ((where(i), t, label_key(l), None) for i, (t, l) in enumerate(zip(df[text_col], df[label_col])))
-        out[split] = _make_dataset(*_collect(rows, label_ids, origin, errors), label_names)
-    return DatasetDict(out)
+    return DatasetDict({split: _make_dataset(*_collect([(w, t, _label_key(l), p) for w, t, l, p in rows], label_ids, origin, errors),
+                                             label_names)
+                        for split, (origin, rows) in tables.items()})
 
 # %% ../nbs/01_data.ipynb #184de287
 def _load_hub(name:str)->DatasetDict:
-    "A data set from the Hugging Face Hub, with a clear message when it cannot be reached."
+    "A data set from the Hugging Face Hub, failing at once (with the fix) when the Hub cannot be reached."
+    fix = (f"Fix: without the Hub, set {DATA_ENV} to a folder of CARER files (train.txt, val.txt, test.txt), "
+           f"or give a folder or file with {option('source', 'PATH')}.")
+    if not hub_reachable():
+        raise ConnectionError(f"{name!r} is not a local file or folder, and the Hugging Face Hub is unreachable "
+                              f"(or HF_HUB_OFFLINE is set). {fix}")
     from datasets import load_dataset
-    try: dd = load_dataset(name)
+    try: return load_dataset(name)
     except Exception as e:
-        raise ConnectionError(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}). "
-                              f"Fix: without the Hub, set {DATA_ENV} to a folder of CARER files "
-                              "(train.txt, val.txt, test.txt), or pass that folder as `source`.") from None
-    if name == HUB_DATASET and dd["train"].features["label"].names != EMOTIONS:
-        dd = dd.cast_column("label", ClassLabel(names=EMOTIONS))
-    return dd
+        if type(e).__name__ in ("DatasetNotFoundError", "RepositoryNotFoundError", "FileNotFoundError"):
+            raise FileNotFoundError(f"{name!r} is neither a local file or folder nor a data set on the Hugging Face Hub. "
+                                    "Fix: check the spelling, or give the path of your data.") from None
+        raise ConnectionError(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}). {fix}") from None
 
 # %% ../nbs/01_data.ipynb #75cc74df
 def load_emotions(
-    source=None,                # Folder of CARER files, CSV/JSON file, DataFrame, list of dicts, {split: ...}, or Hub id
-    label_names:list|None=None, # Label order; CARER default: the six emotions in the Hub's order
+    source=None,                # Folder of CARER files, CSV/JSON file, DataFrame, list of dicts, HF Dataset(Dict), {split: ...}, or Hub id
+    label_names:list|None=None, # Label order; CARER and dair-ai/emotion: the six emotions in the Hub's order
     text_col:str="text",        # Text column (tabular sources)
     label_col:str="label",      # Label column (tabular sources)
-    delimiter:str|None=None,    # CSV delimiter (tabular sources); default: sniffed
+    delimiter:str|None=None,    # CSV delimiter (tabular sources); default: guessed among , ; tab |
     errors:str="raise",         # 'raise' on bad rows, or 'skip' them (counted)
 )->DatasetDict:
     "Labelled texts as a `DatasetDict`: `source`, else `$EMOTION_DATA_DIR`, else the Hub's `dair-ai/emotion`."
     source = data_source(source)
+    if source is None: raise TypeError("source=None. Fix: pass a folder, file, DataFrame or Hub id.")
     tabular = dict(text_col=text_col, label_col=label_col, label_names=label_names, delimiter=delimiter, errors=errors)
-    if isinstance(source, (pd.DataFrame, list, tuple, dict)): return load_labelled(source, **tabular)
+    if isinstance(source, (pd.DataFrame, list, tuple, dict, Dataset, DatasetDict)): return load_labelled(source, **tabular)
+    if not isinstance(source, (str, Path)):
+        raise TypeError(f"Cannot load examples from a {type(source).__name__}. Fix: pass a folder, a file, a DataFrame, "
+                        "a list of dicts, a Hugging Face Dataset/DatasetDict or a Hub id.")
     path = Path(source).expanduser()
     if path.is_dir(): return load_carer_folder(path, label_names or EMOTIONS, errors)
     if path.is_file():
         if path.suffix.lower() == ".txt":
             return DatasetDict(train=read_carer(path, label_names or EMOTIONS, errors))
         return load_labelled(path, **tabular)
-    if path.suffix or path.is_absolute() or str(source).startswith((".", "~")):
-        raise FileNotFoundError(f"{source} not found. Fix: check the path, or set {DATA_ENV}.")
-    return _load_hub(str(source))
+    if isinstance(source, Path) or looks_like_path(str(source)):
+        raise FileNotFoundError(f"{source}: no such file or folder. Fix: check the path (or {DATA_ENV}).")
+    hub = _load_hub(str(source))
+    return load_labelled(hub, **{**tabular, "label_names": label_names or (EMOTIONS if str(source) == HUB_DATASET else None)})
 
 # %% ../nbs/01_data.ipynb #f1f8c568
 def to_frame(ds:Dataset, label_col:str="label")->pd.DataFrame:

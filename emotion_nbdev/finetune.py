@@ -13,17 +13,18 @@ import numpy as np
 import torch
 from datasets import DatasetDict
 from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
-                          Trainer, TrainingArguments)
+                          Trainer, TrainerCallback, TrainingArguments)
 from transformers.trainer_utils import get_last_checkpoint
 
-from .core import checkpoint_label, fast_mode, logger, resolve_checkpoint, seed_everything
-from .data import load_emotions, fast_subset
+from .core import (check_writable, checkpoint_label, fast_mode, logger, option, resolve_checkpoint, seed_everything,
+                                write_atomic)
+from .data import FAST_ROWS, load_emotions, fast_subset
 from .tokenization import padded_batches, tokenize
 from .features import scores
 
 # %% auto #0
-__all__ = ['emotion_model', 'compute_metrics', 'default_recipe', 'training_args', 'train_classifier', 'tiny_checkpoint',
-           'predict_logits', 'trained_model_dir']
+__all__ = ['RUN_MARKER', 'VALIDATION_FRACTION', 'TINY_MODEL_TYPES', 'emotion_model', 'compute_metrics', 'default_recipe',
+           'training_args', 'train_classifier', 'tiny_checkpoint', 'predict_logits', 'trained_model_dir']
 
 # %% ../nbs/04_finetuning.ipynb #9d4a2fe4
 def emotion_model(
@@ -46,9 +47,10 @@ def compute_metrics(eval_pred)->dict:
     return scores(labels, np.asarray(logits).argmax(-1))
 
 # %% ../nbs/04_finetuning.ipynb #2643a9f7
-def default_recipe(checkpoint:str, device=None)->dict:
-    "Hyper-parameters for `checkpoint`: the book's for DistilBERT; for MiniLM, a larger learning rate and 5 epochs (the best one is kept)."
-    if "distilbert" in str(checkpoint).lower(): return dict(epochs=2, learning_rate=2e-5, batch_size=64)
+def default_recipe(checkpoint:str)->dict:
+    "Hyper-parameters for `checkpoint`, by its `config.model_type`: the book's for DistilBERT; otherwise (MiniLM, BERT...) a larger learning rate and 5 epochs, the best one kept."
+    from transformers import AutoConfig
+    if AutoConfig.from_pretrained(checkpoint).model_type == "distilbert": return dict(epochs=2, learning_rate=2e-5, batch_size=64)
     return dict(epochs=5, learning_rate=1e-4, batch_size=32)
 
 # %% ../nbs/04_finetuning.ipynb #c23c4759
@@ -83,6 +85,11 @@ def _model_card(name:str, checkpoint:str, label_names:list, metrics:dict, recipe
     "A short model card (README.md) for the saved folder."
     rows = "\n".join(f"| {split} | {m['accuracy']:.4f} | {m['f1_macro']:.4f} | {m['f1_weighted']:.4f} |"
                      for split, m in metrics.items() if isinstance(m, dict) and "accuracy" in m)
+    notes = "".join(f"\n{note}\n" for note in [
+        metrics.get("subsampled") and f"**Subsampled run**: rows used per split {metrics['rows_used']} of {metrics['rows_available']}.",
+        metrics.get("validation_from_train") and "The validation split was carved out of the training data: "
+            f"{metrics['validation_from_train']['rows']} rows ({json.dumps(metrics['validation_from_train'])}).",
+        "test" not in metrics and "The data had no test split: the scores above are validation scores only."] if note)
     return f"""---
 library_name: transformers
 pipeline_tag: text-classification
@@ -98,7 +105,7 @@ Fine-tuned from `{checkpoint}` to classify English tweets into {len(label_names)
 | split | accuracy | macro-F1 | weighted-F1 |
 |---|---|---|---|
 {rows}
-
+{notes}
 Recipe: {json.dumps(recipe)}
 
 ```python
@@ -125,17 +132,95 @@ def _check_hub_login():
                            "Fix: run `huggingface-cli login` (or set HF_TOKEN), or leave push_to_hub off.") from None
 
 # %% ../nbs/04_finetuning.ipynb #6b9f6fb7
+RUN_MARKER = "emotion_nbdev_run.json"  # written first into every output folder a training run of ours uses
+VALIDATION_FRACTION = 0.1              # carved out of train when the data has no validation split
+
+def _ours(output_dir:Path)->bool:
+    "Was `output_dir` made by a training run of this project (this version or an earlier one)?"
+    if (output_dir/RUN_MARKER).is_file(): return True
+    try: return {"checkpoint", "recipe"} <= set(json.loads((output_dir/"metrics.json").read_text()))
+    except (OSError, ValueError): return False
+
+def _prepare_output_dir(output_dir:Path, overwrite:bool, resume:bool)->dict:
+    "Check `output_dir` before any training: new, empty, or ours with permission to replace or resume; returns its run record."
+    if output_dir.is_dir() and any(output_dir.iterdir()):
+        if not _ours(output_dir):
+            names = sorted(p.name for p in output_dir.iterdir())
+            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+            raise FileExistsError(f"{output_dir} holds files that no training run of emotion_nbdev wrote ({shown}); "
+                                  f"they are left alone. Fix: choose a new or empty folder with {option('output_dir', 'DIR')}.")
+        record = json.loads((output_dir/RUN_MARKER).read_text()) if (output_dir/RUN_MARKER).is_file() else {"checkpoints": []}
+        finished = (output_dir/"metrics.json").is_file()
+        if not (overwrite or resume):
+            what = "a trained model" if finished else "an unfinished run"
+            raise FileExistsError(f"{output_dir} already holds {what} of ours. Fix: {option('overwrite', True)} to replace it, "
+                                  f"{option('resume', True)} to continue it, or another {option('output_dir', 'DIR')}.")
+        if resume and finished and not overwrite:
+            raise FileExistsError(f"{output_dir} holds a finished run: nothing to resume. Fix: {option('overwrite', True)} "
+                                  "to train it again, or another folder.")
+        check_writable(output_dir, "output_dir")
+        return record
+    check_writable(output_dir, "output_dir", create=True)
+    return {"checkpoints": []}
+
+class _RecordCheckpoints(TrainerCallback):
+    "Adds each checkpoint this run saves to the folder's run record, so that only those are ever removed."
+    def __init__(self, marker:Path, record:dict): self.marker, self.record = marker, record
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            self.record["checkpoints"] = sorted(set(self.record["checkpoints"]) | {f"checkpoint-{state.global_step}"})
+            write_atomic(self.marker, json.dumps(self.record, indent=2))
+
+def _check_training_data(data:DatasetDict)->list[str]:
+    "Label names of `data`, after checking it can train a classifier."
+    if not isinstance(data, DatasetDict) or "train" not in data:
+        raise ValueError(f"Training needs a 'train' split (got {list(data) if isinstance(data, dict) else type(data).__name__}). "
+                         "Fix: load the data with `load_emotions`, or name the training split 'train'.")
+    label_names = data["train"].features["label"].names
+    present = set(data["train"]["label"])
+    if len(present) < 2:
+        raise ValueError(f"The training data holds one class only ({label_names[next(iter(present))]!r}): a classifier needs "
+                         "at least two. Fix: add examples of the other classes.")
+    missing = [name for i, name in enumerate(label_names) if i not in present]
+    if missing: logger.warning(f"no training examples of {missing}: the model cannot learn to predict them")
+    return label_names
+
+def _check_settings(recipe:dict, max_length:int, checkpoint:str):
+    "Errors for settings that cannot train, before any work."
+    for name in ("epochs", "learning_rate", "batch_size"):
+        if not recipe[name] > 0: raise ValueError(f"{name}={recipe[name]} must be more than 0. Fix: give {option(name)} a value above 0.")
+    from transformers import AutoConfig
+    config = AutoConfig.from_pretrained(checkpoint)
+    positions = getattr(config, "max_position_embeddings", None)
+    if config.model_type in ("roberta", "xlm-roberta", "camembert") and positions: positions -= config.pad_token_id + 1
+    if not 2 < max_length <= (positions or max_length):
+        raise ValueError(f"max_length={max_length}: the model reads 3 to {positions} tokens. Fix: {option('max_length', min(128, positions or 128))}.")
+
+def _validation_split(data:DatasetDict, seed:int)->tuple[DatasetDict, dict|None]:
+    "`data` with a validation split: its own, else a seeded share of train (stratified when every class can give one); and what was done."
+    if "validation" in data: return data, None
+    counts = np.bincount(data["train"]["label"])
+    n_valid = max(1, round(len(data["train"]) * VALIDATION_FRACTION))
+    stratified = bool((counts[counts > 0] >= 2).all() and n_valid >= (counts > 0).sum())
+    split = data["train"].train_test_split(test_size=n_valid, seed=seed, stratify_by_column="label" if stratified else None)
+    carved = dict(fraction=VALIDATION_FRACTION, seed=seed, stratified=stratified, rows=len(split["test"]))
+    logger.warning(f"the data has no validation split: using {carved['rows']:,} of the {len(data['train']):,} training rows "
+                   f"({VALIDATION_FRACTION:.0%}, {'stratified, ' if stratified else ''}seed {seed}) to choose the best epoch")
+    return DatasetDict({**data, "train": split["train"], "validation": split["test"]}), carved
+
 def train_classifier(
-    data:DatasetDict|None=None,     # Splits train/validation(/test); default: `load_emotions()` (fast-mode subset)
+    data:DatasetDict|None=None,     # Splits train(/validation/test); default: `load_emotions()`
     checkpoint:str|None=None,       # Encoder to fine-tune; default: `core.resolve_checkpoint()`
-    output_dir:str|Path="models/emotion-classifier", # Where the model, metrics.json and README.md go
+    output_dir:str|Path="models/emotion-classifier", # New/empty folder, or one of our runs (with overwrite/resume)
     epochs:float|None=None,         # Default: `default_recipe`
     learning_rate:float|None=None,  # Default: `default_recipe`
     batch_size:int|None=None,       # Default: `default_recipe`
-    seed:int=42,                    # Seed for everything
+    seed:int=42,                    # Seed for everything (and the validation share carved out of train)
     freeze_body:bool=False,         # Train only the classification head
     max_length:int=128,             # Truncate longer tweets (their longest is ~90 tokens)
     resume:bool=False,              # Continue from the last checkpoint in `output_dir`
+    overwrite:bool=False,           # Replace the model a previous run saved in `output_dir`
+    rows:dict|None=None,            # Use at most this many rows per split (seeded); default: all (fast mode with data=None: FAST_ROWS)
     push_to_hub:bool=False,         # Also upload the final model (needs a Hub login)
     hub_model_id:str|None=None,     # Repository name on the Hub, with push_to_hub
     callbacks:list|None=None,       # Extra `TrainerCallback`s (e.g. early stopping)
@@ -143,27 +228,44 @@ def train_classifier(
 )->dict:                            # The metrics written to metrics.json
     "Fine-tune a classifier, keep the best epoch by validation, evaluate on validation and test, save everything."
     if push_to_hub: _check_hub_login()
-    seed_everything(seed)
-    data = data if data is not None else fast_subset(load_emotions())
+    if data is None:
+        data = load_emotions()
+        if rows is None and fast_mode(): rows = FAST_ROWS
+    available = {split: len(ds) for split, ds in data.items()} if isinstance(data, DatasetDict) else {}
+    if rows: data = fast_subset(data, rows=rows, seed=seed)
+    label_names = _check_training_data(data)
     checkpoint = resolve_checkpoint(checkpoint)
     recipe = {**default_recipe(checkpoint), **{k: v for k, v in dict(epochs=epochs, learning_rate=learning_rate,
                                                                     batch_size=batch_size).items() if v is not None}}
-    label_names = data["train"].features["label"].names
+    _check_settings(recipe, max_length, checkpoint)
+    output_dir = Path(output_dir).expanduser()
+    marker = output_dir/RUN_MARKER
+    # under torchrun only the main process checks and writes the folder (the others would see its marker)
+    record = _prepare_output_dir(output_dir, overwrite, resume) if _is_main_process() else {"checkpoints": []}
+    if _is_main_process():
+        if overwrite and not resume:  # a fresh run: its predecessor's checkpoints (ours, listed) go first
+            for name in record["checkpoints"]: shutil.rmtree(output_dir/name, ignore_errors=True)
+            record = {"checkpoints": []}
+        write_atomic(marker, json.dumps(record, indent=2))
+    seed_everything(seed)
+    data, carved = _validation_split(data, seed)
+    used = {split: len(ds) for split, ds in data.items()}
+    if rows: logger.warning(f"subsampled run: rows used per split {used} (of {available})")
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     encoded = tokenize(data, tokenizer, max_length=max_length)
     model = emotion_model(checkpoint, label_names, freeze_body)
-    output_dir = Path(output_dir)
     args = training_args(output_dir, seed=seed, **recipe, **kwargs)
     trainer = Trainer(model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
                       processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
-                      compute_metrics=compute_metrics, callbacks=callbacks)
-    last = get_last_checkpoint(str(output_dir)) if resume and output_dir.is_dir() else None
+                      compute_metrics=compute_metrics, callbacks=[_RecordCheckpoints(marker, record), *(callbacks or [])])
+    last = get_last_checkpoint(str(output_dir)) if resume else None
     if resume and last is None: logger.warning(f"resume=True but {output_dir} holds no checkpoint: training from scratch")
     start = time.perf_counter()
     train_out = trainer.train(resume_from_checkpoint=last)
     train_seconds = time.perf_counter() - start
     metrics = dict(checkpoint=checkpoint_label(checkpoint), recipe={**recipe, "seed": seed, "freeze_body": freeze_body,
                                                          "max_length": max_length},
+                   rows_used=used, rows_available=available, subsampled=bool(rows), validation_from_train=carved,
                    train_seconds=round(train_seconds, 1), train_samples_per_second=train_out.metrics.get("train_samples_per_second"),
                    best_checkpoint_epoch=trainer.state.epoch if trainer.state.best_model_checkpoint is None else
                         _epoch_of(trainer.state, trainer.state.best_model_checkpoint),
@@ -173,14 +275,23 @@ def train_classifier(
     for split in [s for s in ("validation", "test") if s in encoded]:
         result = trainer.evaluate(encoded[split], metric_key_prefix=split)
         metrics[split] = {k.removeprefix(f"{split}_"): v for k, v in result.items() if k.startswith(f"{split}_")}
+    if "test" not in encoded: logger.warning("the data has no test split: scored on validation only")
     if trainer.is_world_process_zero():
-        trainer.save_model(str(output_dir))
-        (output_dir/"metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        (output_dir/"README.md").write_text(_model_card(output_dir.name, checkpoint_label(checkpoint), label_names,
-                                                        metrics, metrics["recipe"]))
-        for ckpt in output_dir.glob("checkpoint-*"): shutil.rmtree(ckpt, ignore_errors=True)
+        _save_model(trainer, output_dir)
+        write_atomic(output_dir/"README.md", _model_card(output_dir.name, checkpoint_label(checkpoint), label_names, metrics, metrics["recipe"]))
+        write_atomic(output_dir/"metrics.json", json.dumps(metrics, indent=2) + "\n")  # last: it marks a finished run
+        for name in record["checkpoints"]: shutil.rmtree(output_dir/name, ignore_errors=True)
+        record["checkpoints"] = []; write_atomic(marker, json.dumps(record, indent=2))
         if push_to_hub: trainer.push_to_hub(hub_model_id or output_dir.name)
     return metrics
+
+def _save_model(trainer, output_dir:Path):
+    "Save model and tokenizer into a temporary folder beside them, then move each file into place."
+    staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=output_dir))
+    try:
+        trainer.save_model(str(staging))
+        for f in staging.iterdir(): os.replace(f, output_dir/f.name)
+    finally: shutil.rmtree(staging, ignore_errors=True)
 
 # %% ../nbs/04_finetuning.ipynb #24406016
 def _epoch_of(state, checkpoint_dir:str)->float|None:
@@ -190,15 +301,39 @@ def _epoch_of(state, checkpoint_dir:str)->float|None:
     return epochs[-1] if epochs else None
 
 # %% ../nbs/04_finetuning.ipynb #434dcc50
-def tiny_checkpoint(path:str|Path, tokenizer_from:str|None=None)->Path:
-    "Save a tiny random BERT encoder (2 layers, width 32) with a real WordPiece tokenizer at `path`, for tests."
-    from transformers import BertConfig, BertModel
+TINY_MODEL_TYPES = ("bert", "distilbert", "roberta")
+
+def _tiny_tokenizer(model_type:str, wordpiece_from:str):
+    "A real tokenizer for a tiny `model_type` encoder: WordPiece for BERT/DistilBERT, a small byte-level BPE for RoBERTa."
+    if model_type == "bert": return AutoTokenizer.from_pretrained(wordpiece_from)
+    if model_type == "distilbert":
+        from transformers import DistilBertTokenizer
+        return DistilBertTokenizer.from_pretrained(wordpiece_from)
+    from transformers import RobertaTokenizer
+    words = [w for w in AutoTokenizer.from_pretrained(wordpiece_from).get_vocab() if w.isalpha()]
+    lines = [" ".join(sorted(words)[i:i + 64]) for i in range(0, len(words), 64)]
+    tokenizer = RobertaTokenizer().train_new_from_iterator(lines, vocab_size=2000)
+    tokenizer.model_max_length = 512
+    return tokenizer
+
+def tiny_checkpoint(
+    path:str|Path,                 # Folder to write
+    model_type:str="bert",         # One of `TINY_MODEL_TYPES`
+    tokenizer_from:str|None=None,  # WordPiece vocabulary source; default: `core.resolve_checkpoint()`
+)->Path:
+    "Save a tiny random encoder (2 layers, width 32) of `model_type` with a real tokenizer at `path`, for tests."
+    from transformers import AutoConfig, AutoModel
+    if model_type not in TINY_MODEL_TYPES: raise ValueError(f"model_type={model_type!r}: use one of {TINY_MODEL_TYPES}.")
     path = Path(path)
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_from or resolve_checkpoint(verbose=False))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512)
+    tokenizer = _tiny_tokenizer(model_type, tokenizer_from or resolve_checkpoint(verbose=False))
+    sizes = (dict(dim=32, n_layers=2, n_heads=2, hidden_dim=64) if model_type == "distilbert" else
+             dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64))
+    # RoBERTa numbers positions from pad_token_id + 1, so it needs two more position embeddings
+    positions = 512 + (tokenizer.pad_token_id + 1 if model_type == "roberta" else 0)
+    config = AutoConfig.for_model(model_type, vocab_size=len(tokenizer), max_position_embeddings=positions,
+                                  pad_token_id=tokenizer.pad_token_id, **sizes)
     torch.manual_seed(0)
-    BertModel(config).save_pretrained(path); tokenizer.save_pretrained(path)
+    AutoModel.from_config(config).save_pretrained(path); tokenizer.save_pretrained(path)
     return path
 
 # %% ../nbs/04_finetuning.ipynb #ae4558b3

@@ -6,7 +6,8 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/inference.html.md"""
 
 # %% ../nbs/06_inference.ipynb #ce5c80e8
 from __future__ import annotations
-import json, os
+import csv, itertools, json, os, shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +17,14 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from .core import get_device, logger
+from .core import check_writable, get_device, logger, option, write_atomic
+from .data import _check_file, _lines, table_rows
 from .tokenization import padded_batches
 
 # %% auto #0
-__all__ = ['WEIGHT_FILES', 'ONNX_FORMAT', 'plot_probabilities', 'check_model_dir', 'TorchBackend', 'EmotionClassifier', 'predict',
-           'cls_only', 'export_onnx', 'OnnxBackend', 'read_texts', 'predict_file']
+__all__ = ['WEIGHT_FILES', 'ONNX_FORMAT', 'PREDICTIONS_SUFFIX', 'plot_probabilities', 'check_model_dir', 'TorchBackend',
+           'EmotionClassifier', 'predict', 'cls_only', 'export_onnx', 'OnnxBackend', 'prediction_output',
+           'predict_file']
 
 # %% ../nbs/06_inference.ipynb #1a230e25
 def plot_probabilities(scores:list[dict], text:str|None=None, ax=None):
@@ -36,21 +39,50 @@ def plot_probabilities(scores:list[dict], text:str|None=None, ax=None):
 # %% ../nbs/06_inference.ipynb #07721d18
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
+def _check_safetensors(path:Path):
+    "An error when a .safetensors file is cut short or damaged: its header says how long the file must be."
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(8)
+        n = int.from_bytes(head, "little") if len(head) == 8 else -1
+        try: header = json.loads(f.read(n)) if 0 < n <= size - 8 else None
+        except ValueError: header = None
+    tensors = [t for k, t in header.items() if k != "__metadata__"] if isinstance(header, dict) else None
+    try: expected = 8 + n + max((t["data_offsets"][1] for t in tensors), default=0) if tensors is not None else None
+    except (KeyError, TypeError, IndexError): expected = None
+    if expected != size:
+        state = (f"is cut short ({size:,} bytes; its header alone needs {8 + max(n, 0):,})" if len(head) < 8 or n > size - 8 else
+                 "is not a safetensors file" if expected is None else f"is cut short ({size:,} of {expected:,} bytes)")
+        raise ValueError(f"{path} {state}: the saved model is damaged. Fix: copy or save the model again "
+                         "(an interrupted copy or a full disk does this), or train it again.")
+
 def check_model_dir(model_dir:str|Path)->Path:
-    "`model_dir` as a Path, after checking it holds a complete saved classifier."
+    "`model_dir` as a Path, after checking it holds a complete, undamaged classifier (not a bare encoder)."
     path = Path(model_dir).expanduser()
-    fix = "Fix: train one with `emotion-nbdev train --output-dir DIR`, or pass the folder a run saved."
-    if not path.is_dir(): raise FileNotFoundError(f"Model folder {path} does not exist. {fix}")
+    fix = f"Fix: give the folder a training run saved with {option('model_dir', 'DIR')}, or train one (`emotion-nbdev train --output-dir DIR`)."
+    if not path.is_dir(): raise FileNotFoundError(f"Model folder {path}: no such folder. {fix}")
     missing = [f for f in ("config.json",) if not (path/f).is_file()]
     if not any((path/f).is_file() for f in WEIGHT_FILES): missing.append(" or ".join(WEIGHT_FILES))
-    if not any((path/f).is_file() for f in ("tokenizer.json", "vocab.txt")): missing.append("tokenizer.json")
+    if not any((path/f).is_file() for f in ("tokenizer.json", "vocab.txt", "vocab.json")): missing.append("tokenizer.json")
     if missing: raise FileNotFoundError(f"Model folder {path} is incomplete: no {', '.join(missing)}. {fix}")
+    try: config = json.loads((path/"config.json").read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path/'config.json'} is not valid JSON ({e}): the saved model is damaged. {fix}") from None
+    architectures = config.get("architectures") or [] if isinstance(config, dict) else []
+    if not isinstance(config, dict) or not config.get("id2label") or not any(a.endswith("ForSequenceClassification") for a in architectures):
+        raise ValueError(f"{path} holds {', '.join(architectures) or 'a model'} without a classification head: an encoder to "
+                         f"fine-tune, not a classifier. Fix: fine-tune it first (`emotion-nbdev train --checkpoint {path} "
+                         f"--output-dir DIR`), then give DIR with {option('model_dir', 'DIR')}.")
+    if (path/"model.safetensors").is_file(): _check_safetensors(path/"model.safetensors")
     return path
 
 # %% ../nbs/06_inference.ipynb #c4a962b7
 def _validate_texts(texts, errors:str)->tuple[list, list]:
     "(texts, status per row: None when usable, else why not); raises on bad rows when errors='raise'."
     if isinstance(texts, str): texts = [texts]
+    if texts is None or not hasattr(texts, "__iter__") or isinstance(texts, (bytes, dict)):
+        raise TypeError(f"Cannot classify {type(texts).__name__} {texts!r:.40}: not a text or a list of texts. "
+                        "Fix: pass a string or a list of strings.")
     texts = list(texts)
     if errors not in ("raise", "mark"): raise ValueError(f"errors={errors!r}: use 'raise' or 'mark'.")
     status = [("not a string" if not isinstance(t, str) else "empty text" if not t.strip() else None) for t in texts]
@@ -68,7 +100,10 @@ class TorchBackend:
     name = "torch"
     def __init__(self, model_dir:Path, device=None):
         self.device = get_device(device)
-        self.model = AutoModelForSequenceClassification.from_pretrained(model_dir).to(self.device).eval()
+        try: self.model = AutoModelForSequenceClassification.from_pretrained(model_dir).to(self.device).eval()
+        except Exception as e:
+            raise ValueError(f"Could not load the model in {model_dir} ({type(e).__name__}: {str(e)[:300]}). Fix: save or "
+                             "train the model again; the folder is damaged or from an incompatible library version.") from None
     @torch.inference_mode()
     def __call__(self, batch:dict)->np.ndarray:
         batch = {k: torch.as_tensor(v).to(self.device) for k, v in batch.items()}
@@ -89,10 +124,17 @@ class EmotionClassifier:
         threads:int|None=None,      # onnx backend: batches run in parallel (default: one per core)
     ):
         self.model_dir = check_model_dir(model_dir)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        try: self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        except Exception as e:
+            raise ValueError(f"Could not load the tokenizer in {self.model_dir} ({type(e).__name__}: {str(e)[:200]}). "
+                             "Fix: save the model folder again with its tokenizer files.") from None
         config = json.loads((self.model_dir/"config.json").read_text())
         self.label_names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
-        self.max_length = max_length or min(self.tokenizer.model_max_length, config.get("max_position_embeddings", 512), 512)
+        longest = min(self.tokenizer.model_max_length, config.get("max_position_embeddings", 512), 512)
+        if max_length is not None and not 2 < max_length <= longest:
+            raise ValueError(f"max_length={max_length}: this model reads 3 to {longest} tokens. Fix: leave it unset, or "
+                             f"{option('max_length', longest)}.")
+        self.max_length = max_length or longest
         if backend == "torch": self.backend = TorchBackend(self.model_dir, device)
         elif backend == "onnx": self.backend = OnnxBackend(export_onnx(self.model_dir), threads)
         else: raise ValueError(f"backend={backend!r}: use 'torch' or 'onnx'.")
@@ -162,30 +204,52 @@ class _LogitsOnly(torch.nn.Module):
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, input_ids, attention_mask): return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
 
+def _first_position_attention(query, key, value, attention_mask, heads:int, scaling:float):
+    "Multi-head attention of the first position (`query`: batch x 1 x width) over every token (`key`, `value`)."
+    batch, width = key.shape[0], key.shape[-1]
+    split = lambda x: x.view(batch, -1, heads, width // heads).transpose(1, 2)
+    scores = split(query) @ split(key).transpose(2, 3) * scaling
+    if attention_mask is not None:
+        mask = attention_mask[:, :, :1]
+        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min) if mask.dtype == torch.bool else scores + mask
+    return (scores.softmax(-1) @ split(value)).transpose(1, 2).reshape(batch, 1, width)
+
 class _ClsOnlyLayer(torch.nn.Module):
-    "A BERT encoder layer computed for the [CLS] position only; its keys and values still come from every token."
+    "A BERT/RoBERTa encoder layer computed for the first position only; its keys and values still come from every token."
     def __init__(self, layer): super().__init__(); self.layer = layer
     def forward(self, hidden_states, attention_mask=None, *args, **kwargs):
-        attention = self.layer.attention.self
-        batch, heads, head_size = hidden_states.shape[0], attention.num_attention_heads, attention.attention_head_size
-        split = lambda x: x.view(batch, -1, heads, head_size).transpose(1, 2)
-        cls = hidden_states[:, :1]
-        query, key, value = split(attention.query(cls)), split(attention.key(hidden_states)), split(attention.value(hidden_states))
-        scores = query @ key.transpose(2, 3) * attention.scaling
-        if attention_mask is not None:
-            mask = attention_mask[:, :, :1]
-            scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min) if mask.dtype == torch.bool else scores + mask
-        context = (scores.softmax(-1) @ value).transpose(1, 2).reshape(batch, 1, heads * head_size)
-        attended = self.layer.attention.output(context, cls)
+        attention, first = self.layer.attention.self, hidden_states[:, :1]
+        context = _first_position_attention(attention.query(first), attention.key(hidden_states), attention.value(hidden_states),
+                                            attention_mask, attention.num_attention_heads, attention.scaling)
+        attended = self.layer.attention.output(context, first)
         return self.layer.output(self.layer.intermediate(attended), attended)
 
+class _ClsOnlyDistilLayer(torch.nn.Module):
+    "A DistilBERT transformer block computed for the first position only; its keys and values still come from every token."
+    def __init__(self, layer): super().__init__(); self.layer = layer
+    def forward(self, hidden_states, attention_mask=None, *args, **kwargs):
+        attention, first = self.layer.attention, hidden_states[:, :1]
+        context = _first_position_attention(attention.q_lin(first), attention.k_lin(hidden_states), attention.v_lin(hidden_states),
+                                            attention_mask, attention.n_heads, attention.scaling)
+        attended = self.layer.sa_layer_norm(attention.out_lin(context) + first)
+        return self.layer.output_layer_norm(self.layer.ffn(attended) + attended)
+
+# config.model_type -> (the encoder's layer list, its first-position-only version); their heads read position 0 only
+_FIRST_POSITION_HEADS = {"bert": (lambda m: m.base_model.encoder.layer, _ClsOnlyLayer),
+                         "roberta": (lambda m: m.base_model.encoder.layer, _ClsOnlyLayer),
+                         "distilbert": (lambda m: m.base_model.transformer.layer, _ClsOnlyDistilLayer)}
+
 def cls_only(model):
-    "A BERT classifier reads only the last layer's [CLS] vector: compute that layer at [CLS] alone (same logits, less work)."
-    if getattr(model.config, "model_type", None) == "bert" and hasattr(model, "bert"):
-        model.bert.encoder.layer[-1] = _ClsOnlyLayer(model.bert.encoder.layer[-1])
+    "A classifier whose head reads only the last layer's first vector: compute that layer there alone (same logits, less work)."
+    layers_of, first_only = _FIRST_POSITION_HEADS.get(model.config.model_type, (None, None))
+    if first_only is not None and model.base_model is not model:  # a model with a head on an encoder
+        layers = layers_of(model)
+        if not isinstance(layers[-1], first_only): layers[-1] = first_only(layers[-1])
     return model
 
-ONNX_FORMAT = 3  # bump when the export recipe changes, so older exports are rebuilt
+ONNX_FORMAT = 4  # bump when the export recipe changes, so older exports are rebuilt
+# ONNX Runtime's transformer optimizer: the encoders whose attention, layer norm and GELU it fuses with its BERT rules
+_ORT_FUSIONS = {"bert": "bert", "roberta": "bert", "distilbert": "bert"}
 
 def export_onnx(
     model_dir:str|Path,   # Saved classifier
@@ -196,6 +260,7 @@ def export_onnx(
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
+    from transformers import AutoConfig
     model_dir = check_model_dir(model_dir)
     out = model_dir/"onnx"; out.mkdir(exist_ok=True)
     fp32, fused, int8, stamp_file = out/"model.onnx", out/"model.opt.onnx", out/"model.int8.onnx", out/"export.json"
@@ -203,7 +268,7 @@ def export_onnx(
     stamp = dict(format=ONNX_FORMAT, weights=weights.name, size=weights.stat().st_size, mtime=weights.stat().st_mtime, opset=opset)
     if not fp32.exists() or not stamp_file.exists() or json.loads(stamp_file.read_text()) != stamp:
         for stale in (fp32, fused, int8, stamp_file): stale.unlink(missing_ok=True)
-        # eager attention exports the classic BERT attention graph, which ONNX Runtime fuses into one Attention op
+        # eager attention exports the classic attention graph, which ONNX Runtime fuses into one Attention op
         model = cls_only(AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager").eval())
         dummy = AutoTokenizer.from_pretrained(model_dir)(["an example tweet", "another"], padding=True, return_tensors="pt")
         torch.onnx.export(_LogitsOnly(model), (dummy["input_ids"], dummy["attention_mask"]), str(fp32), dynamo=False,
@@ -212,16 +277,18 @@ def export_onnx(
                                         "logits": {0: "batch"}})
         stamp_file.write_text(json.dumps(stamp))
     if not fused.exists():
-        config = model_dir/"config.json"
-        config = json.loads(config.read_text())
-        optimize_model(str(fp32), model_type="bert", num_heads=config.get("num_attention_heads", 0),
-                       hidden_size=config.get("hidden_size", 0)).save_model_to_file(str(fused))
+        config = AutoConfig.from_pretrained(model_dir)
+        fusions = _ORT_FUSIONS.get(config.model_type)
+        if fusions is None: shutil.copyfile(fp32, fused)  # an architecture without fusion rules runs unfused
+        else: optimize_model(str(fp32), model_type=fusions, num_heads=config.num_attention_heads,
+                             hidden_size=config.hidden_size).save_model_to_file(str(fused))
     if quantize and not int8.exists():
         # fused ops (com.microsoft domain) carry no shape-inferred types: they are float32.
         # One scale per output channel: as fast as one per matrix here, and closer to fp32 (bench/inference.py)
         quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8, per_channel=True,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     return int8 if quantize else fused
+
 
 # %% ../nbs/06_inference.ipynb #2408c4cc
 class OnnxBackend:
@@ -251,36 +318,110 @@ class OnnxBackend:
         with ThreadPoolExecutor(self.workers) as pool: yield from pool.map(self, batches)
 
 # %% ../nbs/06_inference.ipynb #1f4e0a32
-def read_texts(path:str|Path, text_col:str="text")->list:
-    "Texts of a .txt (one per line), .csv or .jsonl file, with a clear error for empty files or a missing column."
+PREDICTIONS_SUFFIX = ".predictions.csv"  # appended to the input's full name, so x.txt, x.csv and x.jsonl never collide
+
+def _text_rows(path:Path, delimiter:str|None=None)->tuple[list, Iterator]:
+    "(columns, rows) of a file to classify: a .txt holds one text per line (blank lines kept, as empty texts); others as `data.table_rows`."
+    if path.suffix.lower() != ".txt": return table_rows(path, delimiter)
+    _check_file(path)
+    return ["text"], ((f"line {n}", {"text": line.rstrip("\r\n")}, None) for n, line in enumerate(_lines(path), 1))
+
+def prediction_output(path:str|Path, output:str|Path|None=None)->Path:
+    "Where `predict_file` writes: `output`, else `<input name>.predictions.csv` beside the input."
     path = Path(path).expanduser()
-    if not path.is_file(): raise FileNotFoundError(f"{path} not found. Fix: check the path.")
-    if not path.read_bytes().strip(): raise ValueError(f"{path} is empty. Fix: put one text per line (or rows with a {text_col!r} column) in it.")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".jsonl", ".json", ".ndjson"):
-        if suffix in (".csv", ".tsv"): df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else None, engine="python", dtype=str, keep_default_na=False)
-        else: df = pd.read_json(path, lines=suffix != ".json", dtype=False)
-        if text_col not in df.columns:
-            raise ValueError(f"{path} has no column {text_col!r} (its columns: {list(map(str, df.columns))}). Fix: pass text_col='<column>' (CLI: --text-col).")
-        return df[text_col].tolist()
-    return path.read_text(encoding="utf-8").splitlines()
+    return Path(output).expanduser() if output else path.with_name(path.name + PREDICTIONS_SUFFIX)
+
+def _check_output(output:Path, overwrite:bool, inputs:tuple=())->Path:
+    "`output`, after checking it is not an input, is new (or may be replaced) and can be written: before any work."
+    if any(p.exists() and output.exists() and output.samefile(p) or output.resolve() == p.resolve() for p in inputs):
+        raise ValueError(f"{output} is the input file: predictions never overwrite their input. Fix: choose another {option('output', 'FILE')}.")
+    if output.is_dir(): raise IsADirectoryError(f"{output} is a folder. Fix: give a file name with {option('output', 'FILE')}.")
+    if output.exists() and not overwrite:
+        raise FileExistsError(f"{output} already exists and is left alone. Fix: {option('overwrite', True)} to replace it, "
+                              f"or another {option('output', 'FILE')}.")
+    check_writable(output.parent, "output")
+    return output
+
+def _chunks(iterable, size:int):
+    "Lists of up to `size` items of `iterable`, read lazily."
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)): yield chunk
+
+def _cell(value)->str:
+    "A CSV cell: missing values and NaN empty, floats to 6 significant digits."
+    if value is None or isinstance(value, float) and np.isnan(value): return ""
+    if isinstance(value, (float, np.floating)): return f"{value:.6g}"
+    return str(value)
 
 # %% ../nbs/06_inference.ipynb #9b382622
 def predict_file(
-    path:str|Path,                   # .txt (one text per line), .csv or .jsonl
-    output:str|Path|None=None,       # CSV to write; default: `<path stem>.predictions.csv` beside the input
-    text_col:str="text",             # Text column of a CSV / JSONL file
+    path:str|Path,                   # .txt (one text per line), .csv/.tsv, .jsonl or .json
+    output:str|Path|None=None,       # CSV to write; default: `<input name>.predictions.csv` beside the input
+    text_col:str="text",             # Text column of a table file
     classifier:EmotionClassifier|None=None, # A loaded classifier; default: load `model_dir`
     model_dir:str|Path="models/emotion-classifier",
     backend:str="torch",             # 'torch' or 'onnx'
     batch_size:int|None=None,        # Texts per forward pass; default: the backend's best
+    delimiter:str|None=None,         # CSV delimiter; default: guessed among , ; tab |
+    errors:str="raise",              # Malformed rows: 'raise' (naming the line) or 'skip' (counted); empty texts are always kept and marked
+    overwrite:bool=False,            # Replace an existing output (or an interrupted run's partial one)
+    resume:bool=False,               # Continue an interrupted run from its last written row
+    chunk_size:int=4096,             # Rows read, classified and appended at a time: memory does not grow with the file
+    progress:bool=True,              # Progress bar
 )->Path:
-    "Classify every row of a file into a CSV of label + probabilities; unusable rows are kept, marked and counted."
-    path = Path(path)
-    texts = read_texts(path, text_col)
+    "Classify every row of a file into a CSV: its columns, then label + probabilities. Streams, so files of any size work; resumable."
+    path = Path(path).expanduser()
+    if errors not in ("raise", "skip"): raise ValueError(f"errors={errors!r}: use 'raise' or 'skip'.")
+    output = _check_output(prediction_output(path, output), overwrite, (path,))
+    partial, state_file = output.with_name(output.name + ".partial"), output.with_name(output.name + ".partial.json")
+    columns, rows = _text_rows(path, delimiter)
+    if text_col not in columns:
+        raise ValueError(f"{path} has no column {text_col!r} (its columns: {columns}). Fix: name it with {option('text_col', '<column>')}.")
+    source = dict(input=str(path.resolve()), size=path.stat().st_size, mtime_ns=path.stat().st_mtime_ns, text_col=text_col)
+    state = None
+    if partial.exists() or state_file.exists():
+        if resume:
+            state = json.loads(state_file.read_text()) if state_file.exists() and partial.exists() else {}
+            if state.get("source") != source:
+                raise ValueError(f"Cannot resume {partial}: the input changed since the interrupted run (or its record is gone). "
+                                 f"Fix: {option('overwrite', True)} to start over.")
+        elif not overwrite:
+            raise FileExistsError(f"{partial} holds an interrupted run. Fix: {option('resume', True)} to continue it, or "
+                                  f"{option('overwrite', True)} to start over.")
     classifier = classifier or EmotionClassifier(model_dir, backend)
-    df = classifier.predict(texts, batch_size=batch_size, errors="mark")
-    output = Path(output) if output else path.with_name(path.stem + ".predictions.csv")
-    df.to_csv(output, index=False)
-    logger.info(f"wrote {len(df)} predictions to {output} ({(df['status'] != 'ok').sum()} without a label)")
+    predicted = ["label", "score", *classifier.label_names, "truncated", "status"]
+    if set(predicted) & set(columns): predicted = [f"predicted_{c}" for c in predicted]  # keep the input's own columns as they are
+    state = state or dict(source=source, rows_read=0, rows_written=0, unlabelled=0, skipped=[], bytes=0)
+    if state["bytes"]:
+        with open(partial, "r+b") as f: f.truncate(state["bytes"])  # drop a chunk cut off mid-write
+    try:
+        with open(partial, "a" if state["bytes"] else "w", newline="", encoding="utf-8") as f, \
+             tqdm(desc="Classifying", unit=" rows", initial=state["rows_read"], disable=not progress) as bar:
+            writer = csv.writer(f)
+            if not state["bytes"]: writer.writerow(columns + predicted)
+            for chunk in _chunks(itertools.islice(rows, state["rows_read"], None), chunk_size):
+                good = []
+                for where, row, problem in chunk:
+                    if problem is None: good.append(row); continue
+                    if errors == "raise":
+                        raise ValueError(f"{path}, {where}: {problem[0]}. Fix: {problem[1]}; or {option('errors', 'skip')} "
+                                         "to skip such rows (they are counted).")
+                    state["skipped"].append(f"{where} ({problem[0]})")
+                if good:
+                    df = classifier.predict([row.get(text_col) for row in good], batch_size=batch_size, errors="mark", progress=False)
+                    for row, values in zip(good, df.drop(columns="text").itertuples(index=False, name=None)):
+                        writer.writerow([_cell(row.get(c)) for c in columns] + [_cell(v) for v in values])
+                    state["unlabelled"] += int((df["status"] != "ok").sum())
+                f.flush(); os.fsync(f.fileno())
+                state.update(rows_read=state["rows_read"] + len(chunk), rows_written=state["rows_written"] + len(good), bytes=f.tell())
+                write_atomic(state_file, json.dumps(state))
+                bar.update(len(chunk))
+    except ValueError:  # the input's own problem: a partial file could not be resumed anyway
+        partial.unlink(missing_ok=True); state_file.unlink(missing_ok=True)
+        raise
+    os.replace(partial, output); state_file.unlink(missing_ok=True)
+    skipped = state["skipped"]
+    if skipped: logger.warning(f"{path}: skipped {len(skipped)} malformed row(s): {', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}")
+    logger.info(f"wrote {state['rows_written']:,} predictions to {output.name} ({state['unlabelled']:,} without a label, "
+                f"{len(skipped):,} malformed rows skipped)")
     return output

@@ -58,7 +58,7 @@ def test_empty_text(tmp_path):
 
 
 def test_non_utf8_file(tmp_path):
-    path = write(tmp_path/"t.txt", "i feel great;joy\nok\ncaf\xe9 blues;sadness\n".encode("latin1"))
+    path = write(tmp_path/"t.txt", "i feel great;joy\nok;joy\ncaf\xe9 blues;sadness\n".encode("latin1"))
     with pytest.raises(ValueError, match=r"t\.txt, line 3: not valid UTF-8.*Fix: re-save the file as UTF-8"):
         read_carer(path)
 
@@ -76,9 +76,9 @@ def test_whitespace_only_file_is_empty(tmp_path):
 
 def test_dataframe_without_named_columns():
     df = pd.DataFrame({"review": ["good film"], "stars": [5]})
-    with pytest.raises(ValueError, match=r"DataFrame has no text column 'text' \(its columns: \['review', 'stars'\]\)\. Fix: pass text_col="):
+    with pytest.raises(ValueError, match=r"DataFrame has no text column 'text' \(its columns: \['review', 'stars'\]\)\. Fix: name the column with text_col="):
         load_emotions(df)
-    with pytest.raises(ValueError, match=r"no label column 'label'.*Fix: pass label_col="):
+    with pytest.raises(ValueError, match=r"no label column 'label'.*Fix: name the column with label_col="):
         load_emotions(df, text_col="review")
     assert len(load_emotions(df, text_col="review", label_col="stars")["train"]) == 1
 
@@ -102,7 +102,7 @@ def test_bad_errors_value(tmp_path):
 
 
 def test_missing_path_and_env(tmp_path, monkeypatch):
-    with pytest.raises(FileNotFoundError, match="not found"):
+    with pytest.raises(FileNotFoundError, match="no such file or folder"):
         load_emotions(tmp_path/"nope.csv")
     monkeypatch.setenv("EMOTION_DATA_DIR", str(tmp_path/"missing"))
     with pytest.raises(FileNotFoundError, match="EMOTION_DATA_DIR=.* is not a folder"):

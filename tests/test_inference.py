@@ -64,7 +64,7 @@ def test_bad_errors_argument(clf):
 
 
 def test_missing_and_incomplete_model_folder(trained_tiny, tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"does not exist\. Fix: train one with `emotion-nbdev train"):
+    with pytest.raises(FileNotFoundError, match=r"no such folder\. Fix: give the folder a training run saved with model_dir='DIR'"):
         EmotionClassifier(tmp_path/"nope")
     broken = tmp_path/"broken"; shutil.copytree(trained_tiny, broken)
     (broken/"model.safetensors").unlink()
@@ -82,7 +82,7 @@ def test_files(clf, tmp_path):
     (tmp_path/"t.jsonl").write_text('{"tweet": "i am happy"}\n{"tweet": "i am sad"}\n')
     assert len(pd.read_csv(predict_file(tmp_path/"t.jsonl", text_col="tweet", classifier=clf))) == 2
     (tmp_path/"t.csv").write_text("id,tweet\n1,i am happy\n")
-    with pytest.raises(ValueError, match=r"has no column 'text' \(its columns: \['id', 'tweet'\]\)\. Fix: pass text_col="):
+    with pytest.raises(ValueError, match=r"has no column 'text' \(its columns: \['id', 'tweet'\]\)\. Fix: name it with text_col="):
         predict_file(tmp_path/"t.csv", classifier=clf)
     (tmp_path/"empty.csv").write_text("")
     with pytest.raises(ValueError, match="is empty"):

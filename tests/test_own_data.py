@@ -1,0 +1,347 @@
+"""Users' own files, end to end from the CLI and the library: each finding of a new user's probe,
+checked by the message it gets or the files it leaves behind."""
+import json, os, re, shutil, subprocess, sys, time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from datasets import ClassLabel, Dataset, DatasetDict
+
+from emotion_nbdev.cli import main
+from emotion_nbdev.data import load_emotions, table_rows
+from emotion_nbdev.finetune import RUN_MARKER, train_classifier
+from emotion_nbdev.inference import EmotionClassifier, predict, predict_file
+
+EXE = Path(sys.executable).parent/"emotion-nbdev"
+TRAIN = ["--epochs", "1", "--batch-size", "16", "--learning-rate", "1e-3"]
+
+
+def cli(*args, cwd=None, env=None):
+    "Run the installed command; (exit status, stdout, stderr)."
+    proc = subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})}, timeout=600)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def run_main(capsys, *args):
+    "Run `main` in this process; (exit status, stdout, stderr). Bad flags end in argparse's exit 2."
+    try: code = main(list(map(str, args)))
+    except SystemExit as e: code = e.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def reviews(tmp_path_factory):
+    "A binary-sentiment CSV with its own column names and a ';' delimiter, texts holding commas."
+    folder = tmp_path_factory.mktemp("reviews")
+    rows = [f"{'great, lovely' if i % 2 else 'awful, dull'} film number {i};{'pos' if i % 2 else 'neg'};{i}" for i in range(80)]
+    (folder/"reviews.csv").write_text("review;sentiment;id\n" + "\n".join(rows) + "\n")
+    return folder/"reviews.csv"
+
+
+# ---- own data through the CLI: train -> evaluate -> predict ----
+
+def test_own_csv_train_evaluate_predict_from_the_cli(reviews, tiny_model_dir, tmp_path):
+    own = ["--data", reviews, "--text-col", "review", "--label-col", "sentiment"]
+    code, out, err = cli("data", *own)
+    assert code == 0 and "neg" in out and "pos" in out and "total" in out, err
+    model = tmp_path/"model"
+    code, out, err = cli("train", *own, "--checkpoint", tiny_model_dir, "--output-dir", model, *TRAIN)
+    assert code == 0, err
+    assert "8 rows carved out of train" in out and "no test split" in out and "Traceback" not in err
+    metrics = json.loads((model/"metrics.json").read_text())
+    assert metrics["validation_from_train"] == dict(fraction=0.1, seed=42, stratified=True, rows=8)
+    assert "test" not in metrics and metrics["rows_used"] == {"train": 72, "validation": 8}
+    assert "carved out of the training data" in (model/"README.md").read_text()
+    assert json.loads((model/"config.json").read_text())["id2label"] == {"0": "neg", "1": "pos"}
+    code, out, err = cli("evaluate", "--model", model, *own)
+    assert code == 0 and out.startswith("train: 80 examples, accuracy"), err
+    code, out, err = cli("predict", "--model", model, "--file", reviews, "--text-col", "review")
+    assert code == 0, err
+    written = pd.read_csv(reviews.with_name("reviews.csv.predictions.csv"))
+    assert written.columns[:3].tolist() == ["review", "sentiment", "id"] and len(written) == 80
+    assert written["id"].tolist() == list(range(80)) and set(written["label"]) <= {"neg", "pos"}
+
+
+def test_cli_errors_name_flags_not_keyword_arguments(reviews):
+    code, _, err = cli("data", "--data", reviews)
+    assert code == 2 and "Fix: name the column with --text-col <column>" in err and "text_col=" not in err
+    code, _, err = cli("data", "--data", reviews, "--text-col", "review", "--label-col", "sentiment", "--label-names", "neg")
+    assert code == 2 and "two or more names" in err
+
+
+def test_label_names_order_the_ids(reviews):
+    dd = load_emotions(reviews, text_col="review", label_col="sentiment", label_names=["pos", "neg"])
+    assert dd["train"].features["label"].names == ["pos", "neg"]
+
+
+def test_evaluate_accepts_a_subset_of_the_model_labels(trained_tiny, tmp_path, capsys):
+    (tmp_path/"joy_sad.csv").write_text("text,label\ni feel so happy today,joy\ni feel so sad today,sadness\n"
+                                        "so glad,joy\nso lonely,sadness\n")
+    code, out, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"joy_sad.csv")
+    assert code == 0 and out.startswith("train: 4 examples"), err
+    (tmp_path/"other.csv").write_text("text,label\ni am bored,boredom\ni am happy,joy\n")
+    code, _, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"other.csv")
+    assert code == 2 and "labels the model was not trained on: ['boredom']" in err
+
+
+# ---- files read right ----
+
+def test_one_column_csv(tmp_path, trained_tiny, capsys):
+    (tmp_path/"tweets.csv").write_text("text\ni love this\nwhat, really, no way\n12345\n\"quoted, with comma\"\n")
+    columns, rows = table_rows(tmp_path/"tweets.csv")
+    assert columns == ["text"]
+    assert [r["text"] for _, r, _ in rows] == ["i love this", "what, really, no way", "12345", "quoted, with comma"]
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"tweets.csv")
+    assert code == 0, err
+    written = pd.read_csv(tmp_path/"tweets.csv.predictions.csv", dtype={"text": str})
+    assert written["text"].tolist()[2] == "12345" and written["status"].eq("ok").all()
+    code, _, err = run_main(capsys, "data", "--data", tmp_path/"tweets.csv")
+    assert code == 2 and "no label column 'label'" in err and "Expected" not in err
+
+
+def test_delimiter_is_one_of_four_or_given(tmp_path):
+    (tmp_path/"pipe.csv").write_text("text|label\nhappy, so happy|joy\n")
+    assert table_rows(tmp_path/"pipe.csv")[0] == ["text", "label"]
+    (tmp_path/"letter.csv").write_text("textqlabel\nhappyqjoy\n")  # a letter is never a delimiter
+    assert table_rows(tmp_path/"letter.csv")[0] == ["textqlabel"]
+    assert table_rows(tmp_path/"letter.csv", delimiter="q")[0] == ["text", "label"]
+    with pytest.raises(ValueError, match="give one character"):
+        table_rows(tmp_path/"pipe.csv", delimiter="||")
+
+
+def test_row_with_an_unquoted_comma_names_its_real_line(tmp_path, logged):
+    (tmp_path/"d.csv").write_text("id,text,label\n1,fine,joy\n\n2,bad, row,sadness\n3,\"ok, quoted\",anger\n")
+    with pytest.raises(ValueError, match=r"d\.csv, line 4: 4 fields where the header has 3.*Fix: put a text that holds"):
+        load_emotions(tmp_path/"d.csv")
+    dd = load_emotions(tmp_path/"d.csv", errors="skip")
+    assert dd["train"]["text"] == ["fine", "ok, quoted"]  # the good rows whole, in their own columns
+    assert any("skipped 1 bad row(s): line 4 (4 fields" in m for m in logged)
+
+
+def test_skipped_rows_in_predict_are_counted(tmp_path, trained_tiny, logged):
+    (tmp_path/"p.csv").write_text("id,text\n1,fine\n2,bad, row\n3,good\n")
+    clf = EmotionClassifier(trained_tiny)
+    with pytest.raises(ValueError, match=r"line 3: 3 fields where the header has 2.*errors='skip'"):
+        predict_file(tmp_path/"p.csv", classifier=clf, progress=False)
+    assert not list(tmp_path.glob("p.csv.predictions*"))  # nothing half-written left behind
+    out = pd.read_csv(predict_file(tmp_path/"p.csv", classifier=clf, errors="skip", progress=False))
+    assert out["id"].tolist() == [1, 3]
+    assert any("skipped 1 malformed row(s): line 3" in m for m in logged)
+
+
+def test_texts_are_strings_even_when_numbers(tmp_path):
+    (tmp_path/"n.csv").write_text("text,label\n42,joy\n3.10,sadness\n007,joy\n")
+    assert load_emotions(tmp_path/"n.csv")["train"]["text"] == ["42", "3.10", "007"]
+    (tmp_path/"n.jsonl").write_text('{"text": 42, "label": "joy"}\n{"text": 3.10, "label": "sadness"}\n')
+    assert load_emotions(tmp_path/"n.jsonl")["train"]["text"] == ["42", "3.10"]
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("latin1.csv", "text\ncaf\xe9 blues\n".encode("latin1"), r"latin1\.csv, line 2: not valid UTF-8"),
+    ("bad.jsonl", '{"text": "ok"}\n{"text": broken\n', r"bad\.jsonl, line 2: not valid JSON"),
+    ("empty.csv", "", r"is empty"),
+])
+def test_predict_file_gets_the_data_messages(tmp_path, trained_tiny, capsys, name, content, message):
+    path = tmp_path/name
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", path)
+    assert code == 2 and re.search(message, err), err
+
+
+# ---- nothing lost ----
+
+def test_train_never_touches_a_folder_it_did_not_make(carer_dir, tiny_model_dir, tmp_path, capsys):
+    folder = tmp_path/"mine"; (folder/"checkpoint-7").mkdir(parents=True)
+    (folder/"README.md").write_text("my notes"); (folder/"config.json").write_text("{}")
+    before = sorted(p.name for p in folder.rglob("*"))
+    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", folder, *TRAIN)
+    assert code == 2 and "no training run of emotion_nbdev wrote" in err
+    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", folder,
+                            "--overwrite", *TRAIN)
+    assert code == 2  # not even with --overwrite
+    assert sorted(p.name for p in folder.rglob("*")) == before and (folder/"README.md").read_text() == "my notes"
+
+
+def test_replacing_a_trained_model_needs_overwrite(carer_dir, tiny_model_dir, tmp_path, capsys):
+    out = tmp_path/"model"
+    args = ["train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out, *TRAIN]
+    assert run_main(capsys, *args)[0] == 0
+    weights = (out/"model.safetensors").read_bytes()
+    code, _, err = run_main(capsys, *args)
+    assert code == 2 and "already holds a trained model of ours. Fix: --overwrite" in err
+    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out, "--epochs", "0")
+    assert code == 2 and "--epochs: 0 must be more than 0" in err
+    assert (out/"model.safetensors").read_bytes() == weights
+    (out/"checkpoint-3").mkdir()  # a folder the run record does not list: never removed
+    assert run_main(capsys, *args, "--overwrite", "--seed", "1")[0] == 0
+    assert (out/"checkpoint-3").is_dir() and json.loads((out/"metrics.json").read_text())["recipe"]["seed"] == 1
+    assert json.loads((out/RUN_MARKER).read_text())["checkpoints"] == []
+
+
+def test_unwritable_output_fails_before_training(carer_dir, tiny_model_dir, tmp_path, capsys):
+    (tmp_path/"a_file").write_text("x")
+    start = time.perf_counter()
+    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir,
+                            "--output-dir", tmp_path/"a_file"/"model", *TRAIN)
+    assert code == 2 and "Cannot write in" in err and "--output-dir" in err
+    assert time.perf_counter() - start < 10 and not list(tmp_path.glob("**/checkpoint-*"))
+
+
+def test_predict_output_rules(trained_tiny, tmp_path, capsys):
+    for suffix in ("txt", "csv", "jsonl"):
+        (tmp_path/f"x.{suffix}").write_text({"txt": "i am happy\n", "csv": "text\ni am happy\n",
+                                             "jsonl": '{"text": "i am happy"}\n'}[suffix])
+        assert run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/f"x.{suffix}")[0] == 0
+    assert sorted(p.name for p in tmp_path.glob("*.predictions.csv")) == [
+        "x.csv.predictions.csv", "x.jsonl.predictions.csv", "x.txt.predictions.csv"]
+    source = (tmp_path/"x.csv").read_text()
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"x.csv", "--output", tmp_path/"x.csv", "--overwrite")
+    assert code == 2 and "never overwrite their input" in err and (tmp_path/"x.csv").read_text() == source
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"x.csv")
+    assert code == 2 and "already exists and is left alone. Fix: --overwrite" in err
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"x.csv", "--output", tmp_path/"no"/"out.csv")
+    assert code == 2 and "does not exist" in err and "--output" in err
+    (tmp_path/"out.csv").write_text("mine")
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "i am happy", "--output", tmp_path/"out.csv")
+    assert code == 2 and (tmp_path/"out.csv").read_text() == "mine"
+    assert run_main(capsys, "predict", "--model", trained_tiny, "i am happy", "--output", tmp_path/"out.csv", "--overwrite")[0] == 0
+    assert pd.read_csv(tmp_path/"out.csv")["text"].tolist() == ["i am happy"]
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+class StopAfter:
+    "A classifier stand-in that stops the process after `n` calls, the way a kill would."
+    def __init__(self, classifier, n): self.classifier, self.n, self.label_names = classifier, n, classifier.label_names
+    def predict(self, *args, **kwargs):
+        if self.n == 0: raise KeyboardInterrupt
+        self.n -= 1
+        return self.classifier.predict(*args, **kwargs)
+
+
+def test_killed_predict_resumes_without_duplicates_or_gaps(trained_tiny, tmp_path, capsys):
+    clf = EmotionClassifier(trained_tiny)
+    texts = [f"tweet number {i}, {'happy' if i % 3 else 'sad'}" for i in range(1000)]
+    pd.DataFrame({"id": range(1000), "text": texts}).to_csv(tmp_path/"big.csv", index=False)
+    whole = pd.read_csv(predict_file(tmp_path/"big.csv", tmp_path/"whole.csv", classifier=clf, chunk_size=64, progress=False))
+    with pytest.raises(KeyboardInterrupt):
+        predict_file(tmp_path/"big.csv", tmp_path/"resumed.csv", classifier=StopAfter(clf, 5), chunk_size=64, progress=False)
+    assert not (tmp_path/"resumed.csv").exists() and (tmp_path/"resumed.csv.partial").exists()
+    with open(tmp_path/"resumed.csv.partial", "a") as f: f.write("7,half a row written when the kill came")
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"big.csv", "--output", tmp_path/"resumed.csv")
+    assert code == 2 and "interrupted run. Fix: --resume" in err
+    predict_file(tmp_path/"big.csv", tmp_path/"resumed.csv", classifier=clf, chunk_size=64, resume=True, progress=False)
+    resumed = pd.read_csv(tmp_path/"resumed.csv")
+    assert resumed["id"].tolist() == list(range(1000))
+    pd.testing.assert_frame_equal(resumed, whole)
+    assert not list(tmp_path.glob("resumed.csv.partial*"))
+
+
+# ---- training sanity ----
+
+def test_fast_mode_only_when_asked(carer_dir, tiny_model_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EMOTION_FAST", "1")
+    out = tmp_path/"full"
+    assert run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out, *TRAIN)[0] == 0
+    metrics = json.loads((out/"metrics.json").read_text())
+    assert not metrics["subsampled"] and metrics["rows_used"] == {"train": 96, "validation": 24, "test": 24}
+    out = tmp_path/"fast"
+    code, printed, _ = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out, "--fast", *TRAIN)
+    assert code == 0 and "SUBSAMPLED" in printed
+    metrics = json.loads((out/"metrics.json").read_text())
+    assert metrics["subsampled"] and metrics["rows_available"] == {"train": 96, "validation": 24, "test": 24}
+    assert "**Subsampled run**" in (out/"README.md").read_text()
+
+
+def test_one_class_and_missing_classes(tiny_model_dir, tmp_path, logged):
+    one = load_emotions([{"text": f"happy {i}", "label": "joy"} for i in range(20)])
+    with pytest.raises(ValueError, match="one class only"):
+        train_classifier(one, str(tiny_model_dir), tmp_path/"one", epochs=1)
+    assert not (tmp_path/"one").exists()
+    rows = [{"text": f"{w} {i}", "label": l} for i in range(20) for w, l in (("happy", "joy"), ("sad", "sadness"))]
+    some = load_emotions(rows, label_names=["joy", "sadness", "fear"])
+    train_classifier(some, str(tiny_model_dir), tmp_path/"some", epochs=1, disable_tqdm=True)
+    assert any("no training examples of ['fear']" in m for m in logged)
+
+
+@pytest.mark.parametrize("setting,message", [(dict(epochs=0), "epochs=0 must be more than 0"),
+                                             (dict(batch_size=-1), "batch_size=-1 must be more than 0"),
+                                             (dict(max_length=0), "max_length=0"), (dict(max_length=5000), "reads 3 to 512 tokens")])
+def test_settings_that_cannot_train(carer_dir, tiny_model_dir, tmp_path, setting, message):
+    with pytest.raises(ValueError, match=message):
+        train_classifier(load_emotions(carer_dir), str(tiny_model_dir), tmp_path/"x", **setting)
+    assert not (tmp_path/"x").exists()
+
+
+# ---- clear errors instead of tracebacks ----
+
+def test_damaged_model_folders(trained_tiny, tiny_model_dir, tmp_path, capsys):
+    cut = tmp_path/"cut"; shutil.copytree(trained_tiny, cut)
+    with open(cut/"model.safetensors", "r+b") as f: f.truncate(1000)
+    bad_config = tmp_path/"bad_config"; shutil.copytree(trained_tiny, bad_config)
+    (bad_config/"config.json").write_text("{not json")
+    for folder, message in ((cut, "is cut short"), (bad_config, "config.json is not valid JSON"),
+                            (tiny_model_dir, "without a classification head")):
+        code, _, err = run_main(capsys, "predict", "--model", folder, "i am happy")
+        assert code == 2 and message in err, err
+
+
+def test_no_traceback_from_the_installed_command(trained_tiny, tmp_path):
+    cut = tmp_path/"cut"; shutil.copytree(trained_tiny, cut)
+    (cut/"model.safetensors").write_bytes((trained_tiny/"model.safetensors").read_bytes()[:5000])
+    code, out, err = cli("predict", "--model", cut, "i am happy")
+    assert code == 2 and "Traceback" not in err and "cut short" in err
+
+
+def test_max_length_and_device(trained_tiny):
+    with pytest.raises(ValueError, match="reads 3 to 512 tokens"):
+        EmotionClassifier(trained_tiny, max_length=4096)
+    import torch
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no cuda device"):
+            EmotionClassifier(trained_tiny, device="cuda")
+
+
+def test_predict_none_and_non_texts(trained_tiny):
+    for bad in (None, 42):
+        with pytest.raises(TypeError, match="not a text or a list of texts"):
+            predict(bad, trained_tiny)
+
+
+def test_hugging_face_datasets_are_accepted():
+    ds = Dataset.from_dict({"sentence": ["so happy", "so sad", "glad", "down"], "y": [1, 0, 1, 0]})
+    dd = load_emotions(ds, text_col="sentence", label_col="y")
+    assert dd["train"]["text"] == ["so happy", "so sad", "glad", "down"] and dd["train"].features["label"].names == ["0", "1"]
+    named = ds.cast_column("y", ClassLabel(names=["neg", "pos"]))
+    dd = load_emotions(DatasetDict(train=named, test=named), text_col="sentence", label_col="y")
+    assert set(dd) == {"train", "test"} and dd["test"].features["label"].names == ["neg", "pos"]
+    with pytest.raises(ValueError, match="split 'validation': no examples"):
+        load_emotions(DatasetDict(train=named, validation=named.select([])), text_col="sentence", label_col="y")
+    with pytest.raises(ValueError, match=r"no text column 'text' \(its columns: \['sentence', 'y'\]\)"):
+        load_emotions(ds, label_col="y")
+
+
+def test_datadict_without_validation_trains(tiny_model_dir, tmp_path):
+    rows = [{"text": f"{w} {i}", "label": l} for i in range(30) for w, l in (("happy", "joy"), ("sad", "sadness"))]
+    metrics = train_classifier(load_emotions({"train": rows, "test": rows[:10]}), str(tiny_model_dir), tmp_path/"m",
+                               epochs=1, disable_tqdm=True)
+    assert metrics["validation_from_train"]["rows"] == 6 and "test" in metrics
+
+
+# ---- offline at once ----
+
+def test_offline_hub_id_fails_fast(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "https://127.0.0.1:9")  # nothing listens there: the Hub is unreachable
+    start = time.perf_counter()
+    with pytest.raises(ConnectionError, match="Hugging Face Hub is unreachable"):
+        load_emotions("some-user/some-data")
+    assert time.perf_counter() - start <= 3
+
+
+def test_missing_path_is_no_such_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path); (tmp_path/"data").mkdir()
+    for source in ("data/emotoin", "./emotion", "~/no/such/folder", "tweets.csv"):
+        with pytest.raises(FileNotFoundError, match="no such file or folder"):
+            load_emotions(source)
