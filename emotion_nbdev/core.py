@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 # %% auto #0
 __all__ = ['HUB_DATASET', 'HUB_CHECKPOINT', 'EMOTIONS', 'DATA_ENV', 'CHECKPOINT_ENV', 'FAST_ENV', 'CACHE_ENV', 'logger',
-           'CLI_FLAGS', 'CLI_SWITCHES', 'env_flag', 'option', 'cli_interface', 'data_source', 'hub_reachable',
+           'CLI_FLAGS', 'CLI_SWITCHES', 'env_flag', 'option', 'in_cli', 'cli_interface', 'data_source', 'hub_reachable',
            'looks_like_path', 'offline_checkpoint', 'resolve_checkpoint', 'checkpoint_label', 'get_device',
            'seed_everything', 'fast_mode', 'cache_dir', 'write_atomic', 'check_writable']
 
@@ -51,12 +51,16 @@ def option(
     value=None,     # What to set it to (shown as a placeholder string, or True for a switch)
 )->str:
     "How to set option `name` in the interface in use: `text_col='review'` in Python, `--text-col review` on the command line."
-    if _INTERFACE.get() == "cli":
+    if in_cli():
         if name in CLI_SWITCHES: return CLI_SWITCHES[name]
         flag = CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
         if isinstance(value, (list, tuple)): value = ",".join(map(str, value))
         return flag if value is None or value is True else f"{flag} {value}"
     return f"{name}={value!r}" if value is not None else f"{name}=..."
+
+def in_cli()->bool:
+    "Is the work running for the command line (inside `cli_interface()`)?"
+    return _INTERFACE.get() == "cli"
 
 @contextmanager
 def cli_interface():

@@ -20,9 +20,9 @@ from .core import (EMOTIONS, HUB_DATASET, DATA_ENV, data_source, fast_mode, hub_
                                 looks_like_path, option)
 
 # %% auto #0
-__all__ = ['CARER_FILES', 'DELIMITERS', 'FAST_ROWS', 'read_carer', 'load_carer_folder', 'table_rows', 'load_labelled',
-           'load_emotions', 'to_frame', 'plot_label_frequencies', 'plot_words_per_tweet', 'AuditReport', 'audit',
-           'split_dataset', 'fast_subset']
+__all__ = ['CARER_FILES', 'DELIMITERS', 'BINARY_SUFFIXES', 'FAST_ROWS', 'read_carer', 'load_carer_folder', 'table_rows',
+           'load_labelled', 'load_emotions', 'to_frame', 'plot_label_frequencies', 'plot_words_per_tweet',
+           'AuditReport', 'audit', 'split_dataset', 'fast_subset']
 
 # %% ../nbs/01_data.ipynb #0b87ee7b
 CARER_FILES = {"train": "train.txt", "validation": "val.txt", "test": "test.txt"}
@@ -75,8 +75,8 @@ def _collect(
         more = " ..." if len(skipped) > 5 else ""
         logger.warning(f"{origin}: skipped {len(skipped)} bad row(s): {', '.join(skipped[:5])}{more}")
     if not texts:
-        raise ValueError(f"{origin}: no examples." if not skipped else f"{origin}: all {len(skipped)} rows are bad, no usable examples."
-                         " Fix: check the format and labels, or leave out this split.")
+        found = "no examples" if not skipped else f"all {len(skipped)} rows are bad, no usable examples"
+        raise ValueError(f"{origin}: {found}. Fix: check the format and labels, or leave out this split.")
     return texts, labels
 
 # %% ../nbs/01_data.ipynb #916c91d9
@@ -124,6 +124,7 @@ def load_carer_folder(
 
 # %% ../nbs/01_data.ipynb #a36e9e83
 DELIMITERS = (",", ";", "\t", "|")
+BINARY_SUFFIXES = (".xlsx", ".xls", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".gz", ".zip", ".bz2", ".xz", ".zst")
 _ONE_COLUMN = "\x1f"  # a delimiter no text holds: a file whose header has none of DELIMITERS is one column
 
 def _delimiter_of(header:str, suffix:str)->str|None:
@@ -179,8 +180,11 @@ def _jsonl_rows(path:Path):
             if not isinstance(value, dict):
                 yield f"line {n}", None, (f"a JSON {type(value).__name__}, not an object", 'write one object per line, like {"text": "..."}'); continue
             yield f"line {n}", {k: _json_value(v) for k, v in value.items()}, None
-    first = next((row for _, row, problem in parsed() if problem is None), None)
-    return list(first or []), parsed()
+    first = next(((where, row, problem) for where, row, problem in parsed() if problem is None), None)
+    if first is None:  # not one object: say why the first line is not
+        where, _, problem = next(parsed(), ("line 1", None, ("no JSON object", "write one object per line")))
+        raise ValueError(f"{path}, {where}: {problem[0]}. Fix: {problem[1]}.")
+    return list(first[1]), parsed()
 
 def _json_rows(path:Path):
     "(columns, rows) of a .json file holding a list of objects (or JSON Lines)."
@@ -204,6 +208,9 @@ def table_rows(
     if delimiter is not None and len(delimiter) != 1:
         raise ValueError(f"delimiter={delimiter!r}: give one character. Fix: {option('delimiter', ';')}")
     suffix = path.suffix.lower()
+    if suffix in BINARY_SUFFIXES:
+        raise ValueError(f"{path} is a {suffix} file, which is not read here. Fix: save it as CSV or JSON Lines "
+                         "(with pandas: `df.to_csv('data.csv', index=False)`), or decompress it first.")
     if suffix in (".jsonl", ".ndjson"): return _jsonl_rows(path)
     if suffix == ".json": return _json_rows(path)
     return _csv_rows(path, delimiter)

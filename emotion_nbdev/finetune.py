@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from datasets import DatasetDict
+from datasets import ClassLabel, DatasetDict
 from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
                           Trainer, TrainerCallback, TrainingArguments)
 from transformers.trainer_utils import get_last_checkpoint
@@ -171,11 +171,16 @@ class _RecordCheckpoints(TrainerCallback):
             self.record["checkpoints"] = sorted(set(self.record["checkpoints"]) | {f"checkpoint-{state.global_step}"})
             write_atomic(self.marker, json.dumps(self.record, indent=2))
 
+def _prepared(data)->bool:
+    "Is `data` already what `load_emotions` returns: non-empty splits with a string `text` and a `ClassLabel` `label`?"
+    return isinstance(data, DatasetDict) and all(
+        len(ds) and isinstance(ds.features.get("label"), ClassLabel) and getattr(ds.features.get("text"), "dtype", None) == "string"
+        for ds in data.values())
+
 def _check_training_data(data:DatasetDict)->list[str]:
     "Label names of `data`, after checking it can train a classifier."
-    if not isinstance(data, DatasetDict) or "train" not in data:
-        raise ValueError(f"Training needs a 'train' split (got {list(data) if isinstance(data, dict) else type(data).__name__}). "
-                         "Fix: load the data with `load_emotions`, or name the training split 'train'.")
+    if "train" not in data:
+        raise ValueError(f"Training needs a 'train' split (the data has {list(data)}). Fix: name the training split 'train'.")
     label_names = data["train"].features["label"].names
     present = set(data["train"]["label"])
     if len(present) < 2:
@@ -209,7 +214,7 @@ def _validation_split(data:DatasetDict, seed:int)->tuple[DatasetDict, dict|None]
     return DatasetDict({**data, "train": split["train"], "validation": split["test"]}), carved
 
 def train_classifier(
-    data:DatasetDict|None=None,     # Splits train(/validation/test); default: `load_emotions()`
+    data=None,                      # Splits train(/validation/test), or any source `load_emotions` reads; default: `load_emotions()`
     checkpoint:str|None=None,       # Encoder to fine-tune; default: `core.resolve_checkpoint()`
     output_dir:str|Path="models/emotion-classifier", # New/empty folder, or one of our runs (with overwrite/resume)
     epochs:float|None=None,         # Default: `default_recipe`
@@ -224,6 +229,8 @@ def train_classifier(
     push_to_hub:bool=False,         # Also upload the final model (needs a Hub login)
     hub_model_id:str|None=None,     # Repository name on the Hub, with push_to_hub
     callbacks:list|None=None,       # Extra `TrainerCallback`s (e.g. early stopping)
+    text_col:str="text",            # Text column, when `data` still has to be read by `load_emotions`
+    label_col:str="label",          # Label column, likewise
     **kwargs,                       # Other `training_args` / `TrainingArguments`
 )->dict:                            # The metrics written to metrics.json
     "Fine-tune a classifier, keep the best epoch by validation, evaluate on validation and test, save everything."
@@ -231,6 +238,7 @@ def train_classifier(
     if data is None:
         data = load_emotions()
         if rows is None and fast_mode(): rows = FAST_ROWS
+    elif not _prepared(data): data = load_emotions(data, text_col=text_col, label_col=label_col)  # checks it, or says why not
     available = {split: len(ds) for split, ds in data.items()} if isinstance(data, DatasetDict) else {}
     if rows: data = fast_subset(data, rows=rows, seed=seed)
     label_names = _check_training_data(data)

@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/inference.html.md"""
 
 # %% ../nbs/06_inference.ipynb #ce5c80e8
 from __future__ import annotations
-import csv, itertools, json, os, shutil
+import csv, itertools, json, os, shutil, tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from .core import check_writable, get_device, logger, option, write_atomic
+from .core import check_writable, get_device, in_cli, logger, option, write_atomic
 from .data import _check_file, _lines, table_rows
 from .tokenization import padded_batches
 
@@ -89,8 +89,9 @@ def _validate_texts(texts, errors:str)->tuple[list, list]:
     bad = [(i, s) for i, s in enumerate(status) if s]
     if bad and errors == "raise":
         shown = ", ".join(f"texts[{i}] ({s}: {texts[i]!r})" for i, s in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        raise ValueError(f"{len(bad)} of {len(texts)} inputs cannot be classified: {shown}. Fix: pass non-empty strings, "
-                         "or errors='mark' to keep such rows in place without a label (they are counted).")
+        fix = ("give every text some words" if in_cli() else
+               "pass non-empty strings, or errors='mark' to keep such rows in place without a label (they are counted)")
+        raise ValueError(f"{len(bad)} of {len(texts)} inputs cannot be classified: {shown}. Fix: {fix}.")
     if bad: logger.warning(f"{len(bad)} of {len(texts)} inputs have no label: " + ", ".join(f"row {i} ({s})" for i, s in bad[:5]))
     return texts, status
 
@@ -262,7 +263,13 @@ def export_onnx(
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoConfig
     model_dir = check_model_dir(model_dir)
-    out = model_dir/"onnx"; out.mkdir(exist_ok=True)
+    out = model_dir/"onnx"
+    try:
+        out.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"): pass
+    except OSError as e:
+        raise PermissionError(f"The ONNX export is kept inside the model folder, and {out} cannot be written ({e.strerror}). "
+                              f"Fix: make {model_dir} writable, or copy it somewhere writable; or use the torch backend.") from None
     fp32, fused, int8, stamp_file = out/"model.onnx", out/"model.opt.onnx", out/"model.int8.onnx", out/"export.json"
     weights = next(model_dir/f for f in WEIGHT_FILES if (model_dir/f).exists())
     stamp = dict(format=ONNX_FORMAT, weights=weights.name, size=weights.stat().st_size, mtime=weights.stat().st_mtime, opset=opset)

@@ -345,3 +345,34 @@ def test_missing_path_is_no_such_file(tmp_path, monkeypatch):
     for source in ("data/emotoin", "./emotion", "~/no/such/folder", "tweets.csv"):
         with pytest.raises(FileNotFoundError, match="no such file or folder"):
             load_emotions(source)
+
+
+def test_train_classifier_reads_raw_datasets_or_says_why(tiny_model_dir, tmp_path):
+    ds = Dataset.from_dict({"sentence": [f"{w} {i}" for i in range(20) for w in ("happy", "sad")], "y": [1, 0] * 20})
+    with pytest.raises(ValueError, match=r"no text column 'text' \(its columns: \['sentence', 'y'\]\)"):
+        train_classifier(DatasetDict(train=ds), str(tiny_model_dir), tmp_path/"a", epochs=1)
+    metrics = train_classifier(DatasetDict(train=ds), str(tiny_model_dir), tmp_path/"b", epochs=1, text_col="sentence",
+                               label_col="y", disable_tqdm=True)
+    assert metrics["rows_used"] == {"train": 36, "validation": 4}
+    with pytest.raises(ValueError, match="split 'validation': no examples. Fix"):
+        train_classifier(DatasetDict(train=ds, validation=ds.select([])), str(tiny_model_dir), tmp_path/"c", text_col="sentence", label_col="y")
+    with pytest.raises(ValueError, match=r"needs a 'train' split \(the data has \['test'\]\)"):
+        train_classifier({"test": [{"text": "a", "label": "x"}]}, str(tiny_model_dir), tmp_path/"d")
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("x.xlsx", b"PK\x03\x04", r"x\.xlsx is a \.xlsx file, which is not read here"),
+    ("all_bad.jsonl", "nope\nnope\n", r"all_bad\.jsonl, line 1: not valid JSON"),
+    ("unclosed.csv", 'text,label\n"oops,joy\nfine,joy\n', r"lines 2-3: a quoted text is malformed"),
+    ("twice.csv", "text,text\na,b\n", r"names a column twice"),
+])
+def test_more_unreadable_files(tmp_path, capsys, name, content, message):
+    path = tmp_path/name
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    code, _, err = run_main(capsys, "data", "--data", path)
+    assert code == 2 and re.search(message, err), err
+
+
+def test_cli_messages_never_suggest_keyword_arguments(trained_tiny, capsys):
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "")
+    assert code == 2 and "give every text some words" in err and "errors=" not in err
