@@ -376,3 +376,14 @@ def test_more_unreadable_files(tmp_path, capsys, name, content, message):
 def test_cli_messages_never_suggest_keyword_arguments(trained_tiny, capsys):
     code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "")
     assert code == 2 and "give every text some words" in err and "errors=" not in err
+
+
+def test_hub_id_that_does_not_exist_while_the_hub_answers(monkeypatch):
+    import datasets
+    from emotion_nbdev import data
+    monkeypatch.setattr(data, "hub_reachable", lambda: True)
+    class DatasetNotFoundError(Exception): pass
+    def not_found(name, *args, **kwargs): raise DatasetNotFoundError(f"Dataset '{name}' doesn't exist on the Hub")
+    monkeypatch.setattr(datasets, "load_dataset", not_found)
+    with pytest.raises(FileNotFoundError, match="neither a local file or folder nor a data set on the Hugging Face Hub"):
+        load_emotions("someone/no-such-data")
