@@ -29,9 +29,10 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 
 install: $(VENV)/.installed
 
+# TRAIN_ARGS: more `emotion-nbdev train` flags, e.g. TRAIN_ARGS=--overwrite to replace the model a previous run saved
 train: install
 	$(BIN)/emotion-nbdev data
-	$(BIN)/emotion-nbdev train
+	$(BIN)/emotion-nbdev train $(TRAIN_ARGS)
 
 test: install sync-check docs-check nbtest pytest site-test floors
 

@@ -17,7 +17,8 @@ RESULTS = Path(__file__).parent/"results"/"training.json"
 def one_run(seed, output_dir, extra):
     "Train once in this process; print a JSON line with the metrics and the peak memory."
     from emotion_nbdev.finetune import train_classifier
-    metrics = train_classifier(output_dir=output_dir, seed=seed, disable_tqdm=True, **extra)
+    # --keep names the folder to (re)place the model in: asked for, so a previous run's model there is replaced
+    metrics = train_classifier(output_dir=output_dir, seed=seed, overwrite=True, disable_tqdm=True, **extra)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     print("RESULT " + json.dumps(dict(seed=seed, peak_rss_mib=round(peak_mib), **metrics)))
 
