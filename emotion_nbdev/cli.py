@@ -98,19 +98,17 @@ def evaluate_report(
 # %% ../nbs/07_cli.ipynb #fc4eb127
 def _predict(args):
     "Run the `predict` subcommand."
-    from emotion_nbdev.inference import EmotionClassifier, _check_output, prediction_output, predict_file
+    from emotion_nbdev.inference import EmotionClassifier, _check_output, predict_file
     if bool(args.texts) == bool(args.file):
         raise ValueError("Give tweets as arguments or --file FILE (one of the two). Fix: e.g. emotion-nbdev predict \"i feel great\"")
-    if args.file:  # every output problem shows before the model loads
-        _check_output(prediction_output(args.file, args.output), args.overwrite, (Path(args.file).expanduser(),))
-    output = _check_output(Path(args.output).expanduser(), args.overwrite) if args.output and not args.file else None
-    classifier = EmotionClassifier(args.model, args.backend, max_length=args.max_length)
-    if args.file:
-        out = predict_file(args.file, args.output, args.text_col, classifier, batch_size=args.batch_size, delimiter=args.delimiter,
-                           errors="skip" if args.skip_bad_rows else "raise", overwrite=args.overwrite, resume=args.resume)
+    if args.file:  # predict_file checks input and output before it loads the model
+        out = predict_file(args.file, args.output, args.text_col, model_dir=args.model, backend=args.backend, max_length=args.max_length,
+                           batch_size=args.batch_size, delimiter=args.delimiter, errors="skip" if args.skip_bad_rows else "raise",
+                           overwrite=args.overwrite, resume=args.resume)
         print(f"wrote {out}")
     else:
-        df = classifier.predict(args.texts, batch_size=args.batch_size)
+        output = _check_output(Path(args.output).expanduser(), args.overwrite) if args.output else None
+        df = EmotionClassifier(args.model, args.backend, max_length=args.max_length).predict(args.texts, batch_size=args.batch_size)
         if output: write_atomic(output, df.to_csv(index=False)); print(f"wrote {output}")
         else: print(df.drop(columns="truncated").round(3).to_string(index=False))
 

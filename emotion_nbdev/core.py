@@ -208,6 +208,7 @@ def check_writable(
     folder:str|Path,     # Where outputs will go
     option_name:str,     # The option that chose it, for the fix
     create:bool=False,   # Create the folder (and its parents) when missing
+    fix:str|None=None,   # What to do when it cannot be written; default: choose another folder with the option
 )->Path:
     "`folder`, after proving that a file can be written in it: call before long work, not after."
     folder = Path(folder).expanduser()
@@ -219,6 +220,6 @@ def check_writable(
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"): pass
     except OSError as e:
-        raise PermissionError(f"Cannot write in {folder} ({e.strerror}). Fix: choose a folder you can write to with "
-                              f"{option(option_name, 'PATH')}.") from None
+        fix = fix or f"choose a folder you can write to with {option(option_name, 'PATH')}"
+        raise PermissionError(f"Cannot write in {folder} ({e.strerror}). Fix: {fix}.") from None
     return folder

@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/inference.html.md"""
 
 # %% ../nbs/06_inference.ipynb #ce5c80e8
 from __future__ import annotations
-import csv, itertools, json, os, shutil, tempfile
+import csv, itertools, json, os, shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -263,13 +263,8 @@ def export_onnx(
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoConfig
     model_dir = check_model_dir(model_dir)
-    out = model_dir/"onnx"
-    try:
-        out.mkdir(exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"): pass
-    except OSError as e:
-        raise PermissionError(f"The ONNX export is kept inside the model folder, and {out} cannot be written ({e.strerror}). "
-                              f"Fix: make {model_dir} writable, or copy it somewhere writable; or use the torch backend.") from None
+    out = check_writable(model_dir/"onnx", "model_dir", create=True,  # the export is kept beside the model
+                         fix=f"the ONNX export is kept inside the model folder: make {model_dir} writable, copy it somewhere writable, or use the torch backend")
     fp32, fused, int8, stamp_file = out/"model.onnx", out/"model.opt.onnx", out/"model.int8.onnx", out/"export.json"
     weights = next(model_dir/f for f in WEIGHT_FILES if (model_dir/f).exists())
     stamp = dict(format=ONNX_FORMAT, weights=weights.name, size=weights.stat().st_size, mtime=weights.stat().st_mtime, opset=opset)
@@ -368,6 +363,7 @@ def predict_file(
     classifier:EmotionClassifier|None=None, # A loaded classifier; default: load `model_dir`
     model_dir:str|Path="models/emotion-classifier",
     backend:str="torch",             # 'torch' or 'onnx'
+    max_length:int|None=None,        # When loading `model_dir`: truncate longer texts (default: the model's maximum)
     batch_size:int|None=None,        # Texts per forward pass; default: the backend's best
     delimiter:str|None=None,         # CSV delimiter; default: guessed among , ; tab |
     errors:str="raise",              # Malformed rows: 'raise' (naming the line) or 'skip' (counted); empty texts are always kept and marked
@@ -395,7 +391,7 @@ def predict_file(
         elif not overwrite:
             raise FileExistsError(f"{partial} holds an interrupted run. Fix: {option('resume', True)} to continue it, or "
                                   f"{option('overwrite', True)} to start over.")
-    classifier = classifier or EmotionClassifier(model_dir, backend)
+    classifier = classifier or EmotionClassifier(model_dir, backend, max_length=max_length)  # loaded once every check has passed
     predicted = ["label", "score", *classifier.label_names, "truncated", "status"]
     if set(predicted) & set(columns): predicted = [f"predicted_{c}" for c in predicted]  # keep the input's own columns as they are
     state = state or dict(source=source, rows_read=0, rows_written=0, unlabelled=0, skipped=[], bytes=0)
