@@ -8,19 +8,195 @@ scores; then the mean and standard deviation over seeds.
     python bench/training.py --seeds 42 --keep models/emotion-classifier
     python bench/training.py --seeds 43 44 --merge           # add seeds to the recorded ones (same recipe)
 """
-import argparse, json, platform, resource, statistics, subprocess, sys, tempfile
+import argparse, json, os, platform, resource, statistics, subprocess, sys, tempfile
 from pathlib import Path
 
 RESULTS = Path(__file__).parent/"results"/"training.json"
+THROUGHPUT = Path(__file__).parent/"results"/"training_throughput.json"
+# Each variant adds to the one before it; `today` spells out the settings before this benchmark.
+VARIANTS = [
+    ("today", dict(eval_batch_size=256, freeze_embeddings=False, dropout=None)),
+    ("evaluation batches of 32", dict(eval_batch_size=32)),
+    ("+ frozen word embeddings", dict(freeze_embeddings=True)),
+    ("+ no dropout", dict(dropout=0.0)),
+]
 
 
-def one_run(seed, output_dir, extra):
+def throughput(steps, repeats, names):
+    "Samples/s of `steps` training steps for each variant (same data, seed and batches), median over repeats; validation after."
+    import time
+    from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer
+    from emotion_nbdev.core import resolve_checkpoint, seed_everything
+    from emotion_nbdev.data import load_emotions
+    from emotion_nbdev.finetune import compute_metrics, default_recipe, emotion_model, training_args
+    from emotion_nbdev.tokenization import tokenize
+    checkpoint = resolve_checkpoint(verbose=False)
+    data = load_emotions()
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    encoded = tokenize(data, tokenizer, max_length=128)
+    recipe = default_recipe(checkpoint)
+    settings, variants = {}, []
+    for name, change in VARIANTS:
+        settings = {**settings, **change}
+        if name in names: variants.append((name, dict(settings)))
+    times = {name: [] for name, _ in variants}
+    results = {}
+    for repeat in range(-1, repeats):  # repeat -1 warms the process up and is not recorded
+        for name, s in variants:  # interleaved, so drift in the machine's speed hits every variant alike
+            seed_everything(42)
+            model = emotion_model(checkpoint, data["train"].features["label"].names,
+                                  freeze_embeddings=s["freeze_embeddings"], dropout=s["dropout"])
+            args = training_args("/tmp/emotion-throughput", max_steps=steps, learning_rate=recipe["learning_rate"],
+                                 batch_size=recipe["batch_size"], eval_batch_size=s["eval_batch_size"], eval_strategy="no",
+                                 save_strategy="no", load_best_model_at_end=False, logging_strategy="no", disable_tqdm=True)
+            trainer = Trainer(model=model, args=args, train_dataset=encoded["train"], processing_class=tokenizer,
+                              data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics)
+            start = time.perf_counter(); trainer.train()
+            if repeat < 0: break
+            times[name].append(time.perf_counter() - start)
+            if repeat == 0:
+                start = time.perf_counter(); ev = trainer.evaluate(encoded["validation"])
+                results[name] = dict(settings=s, eval_seconds=round(time.perf_counter() - start, 2),
+                                     validation_accuracy_after_steps=round(ev["eval_accuracy"], 4))
+            print(f"{name} (repeat {repeat + 1}): {steps * recipe['batch_size'] / times[name][-1]:.1f} samples/s", flush=True)
+    base = None
+    for name, _ in variants:
+        r = results[name]
+        r["train_seconds"] = [round(t, 2) for t in times[name]]
+        r["samples_per_second"] = round(steps * recipe["batch_size"] / statistics.median(times[name]), 1)
+        base = base or r["samples_per_second"]
+        r["speedup"] = round(r["samples_per_second"] / base, 2)
+        print(f"{name:28s} {r['samples_per_second']:6.1f} samples/s (x{r['speedup']:.2f}); validation pass {r['eval_seconds']:.1f}s; "
+              f"validation accuracy after {steps} steps {r['validation_accuracy_after_steps']:.4f}")
+    import torch
+    return dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), threads=torch.get_num_threads(),
+                checkpoint=Path(checkpoint).name, steps=steps, batch_size=recipe["batch_size"], repeats=repeats,
+                learning_rate=recipe["learning_rate"], variants=results)
+
+
+SWEEP_RESULTS = Path(__file__).parent/"results"/"training_sweep.json"
+# Recipe candidates for the default checkpoint, each trained over the same seeds and scored on validation only.
+# Every candidate spells out its whole recipe, so changing `default_recipe` later does not change what was measured.
+SWEEP_BASE = dict(batch_size=32, warmup=0.1, label_smoothing=0.0, freeze_embeddings=True, dropout=None)
+CANDIDATES = [(name, {**SWEEP_BASE, **change}) for name, change in [  # in the order they are run
+    ("2 epochs, lr 2e-4", dict(epochs=2, learning_rate=2e-4)),
+    ("2 epochs, lr 2e-4, no dropout", dict(epochs=2, learning_rate=2e-4, dropout=0.0)),
+    ("2 epochs, lr 1e-4", dict(epochs=2, learning_rate=1e-4)),
+    ("2 epochs, lr 2e-4, label smoothing 0.1", dict(epochs=2, learning_rate=2e-4, label_smoothing=0.1)),
+    ("3 epochs, lr 1e-4", dict(epochs=3, learning_rate=1e-4)),
+    ("3 epochs, lr 2e-4", dict(epochs=3, learning_rate=2e-4)),
+    ("2 epochs, lr 5e-5", dict(epochs=2, learning_rate=5e-5)),
+    ("2 epochs, lr 2e-4, no warm-up", dict(epochs=2, learning_rate=2e-4, warmup=0.0)),
+    ("3 epochs, lr 1e-4, label smoothing 0.1", dict(epochs=3, learning_rate=1e-4, label_smoothing=0.1)),
+    ("4 epochs, lr 1e-4", dict(epochs=4, learning_rate=1e-4)),
+    ("5 epochs, lr 1e-4", dict(epochs=5, learning_rate=1e-4)),
+]]
+
+
+def one_run(seed, output_dir, extra, no_test=False):
     "Train once in this process; print a JSON line with the metrics and the peak memory."
     from emotion_nbdev.finetune import train_classifier
+    data = None
+    if no_test:  # a recipe search sees validation only
+        from emotion_nbdev.data import load_emotions
+        data = load_emotions(); del data["test"]
     # --keep names the folder to (re)place the model in: asked for, so a previous run's model there is replaced
-    metrics = train_classifier(output_dir=output_dir, seed=seed, overwrite=True, disable_tqdm=True, **extra)
+    metrics = train_classifier(data, output_dir=output_dir, seed=seed, overwrite=True, disable_tqdm=True, **extra)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     print("RESULT " + json.dumps(dict(seed=seed, peak_rss_mib=round(peak_mib), **metrics)))
+
+
+def run_seed(seed, output_dir, recipe, no_test=False, threads=None):
+    "One training run in its own process (so peak memory is per run); its metrics."
+    cmd = [sys.executable, __file__, "--_one", str(seed), "--_dir", str(output_dir), "--_recipe", json.dumps(recipe)]
+    env = {**os.environ, **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
+    proc = subprocess.run(cmd + ["--_no-test"] * no_test, capture_output=True, text=True, env=env)
+    line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+    if proc.returncode or not line: sys.exit(f"seed {seed} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(line[-1][7:])
+
+
+def mean_std(values):
+    return dict(mean=statistics.mean(values), std=statistics.stdev(values) if len(values) > 1 else 0.0, values=values)
+
+
+def sweep(names, seeds, models_dir, out, workers=1):
+    """Train each candidate over `seeds` on train, score validation; resumable (runs already in `out` are kept).
+    `workers` > 1 trains that many runs side by side, one thread each (more runs an hour on a CPU; their seconds are not
+    those of a run alone)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Lock
+    done = json.loads(out.read_text()) if out.exists() else dict(candidates={})
+    lock, jobs = Lock(), []
+    known = dict(CANDIDATES)
+    if unknown := [n for n in names if n not in known]: sys.exit(f"no such candidate(s): {unknown}; see CANDIDATES")
+    for name in names:  # in the order asked for
+        change = known[name]
+        entry = done["candidates"].setdefault(name, dict(change=change, runs=[]))
+        jobs += [(name, change, seed) for seed in seeds if not any(r["seed"] == seed for r in entry["runs"])]
+
+    def job(name, change, seed):
+        model_dir = Path(models_dir or tempfile.mkdtemp(prefix="emotion-sweep-"))/f"{slug(name)}-seed{seed}"
+        run = run_seed(seed, model_dir, change, no_test=True, threads=1 if workers > 1 else None)
+        with lock:
+            entry = done["candidates"][name]
+            entry["runs"].append({k: run[k] for k in ("seed", "recipe", "train_seconds", "seconds", "train_samples_per_second",
+                                                      "best_checkpoint_epoch", "history", "validation", "peak_rss_mib",
+                                                      "environment")} | dict(model_dir=str(model_dir), workers=workers))
+            entry["validation_accuracy"] = mean_std([r["validation"]["accuracy"] for r in entry["runs"]])
+            entry["validation_f1_macro"] = mean_std([r["validation"]["f1_macro"] for r in entry["runs"]])
+            out.write_text(json.dumps(done, indent=2) + "\n")
+            print(f"{name}, seed {seed}: validation acc {run['validation']['accuracy']:.4f} F1 {run['validation']['f1_macro']:.4f}, "
+                  f"{run['seconds']:.0f}s ({run['train_samples_per_second']:.1f} samples/s)", flush=True)
+    with ThreadPoolExecutor(workers) as pool: list(pool.map(lambda j: job(*j), jobs))
+    for name, entry in done["candidates"].items():
+        acc, f1 = entry.get("validation_accuracy"), entry.get("validation_f1_macro")
+        if acc: print(f"{name:45s} validation acc {acc['mean']:.4f} ± {acc['std']:.4f}, F1 {f1['mean']:.4f} ± {f1['std']:.4f} "
+                      f"over {len(acc['values'])} seed(s); {statistics.mean(r['seconds'] for r in entry['runs']) / 60:.1f} min a run")
+
+
+def choose(candidates:dict)->str:
+    """The candidate with the highest mean validation accuracy over its seeds; a candidate whose mean is within one
+    standard deviation of that one's ties with it, and among ties the one with the fewest epochs (the cheapest) wins."""
+    complete = {name: e for name, e in candidates.items() if len(e.get("runs", [])) >= 3}
+    best = max(complete, key=lambda n: complete[n]["validation_accuracy"]["mean"])
+    top = complete[best]["validation_accuracy"]
+    ties = [n for n, e in complete.items() if top["mean"] - e["validation_accuracy"]["mean"] <= top["std"]]
+    return min(ties, key=lambda n: (complete[n]["change"]["epochs"], -complete[n]["validation_accuracy"]["mean"]))
+
+
+def score_test(sweep_file:Path, out:Path):
+    "Choose the recipe on validation, then score its kept models on test, once; write them as the recipe's seed table."
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from emotion_nbdev.data import load_emotions
+    from emotion_nbdev.features import scores
+    from emotion_nbdev.finetune import predict_logits
+    done = json.loads(sweep_file.read_text())
+    name = choose(done["candidates"])
+    done["chosen"] = dict(name=name, rule=choose.__doc__.split("\n")[0].strip() + " " + choose.__doc__.split("\n")[1].strip())
+    sweep_file.write_text(json.dumps(done, indent=2) + "\n")
+    test = load_emotions()["test"]
+    runs = []
+    for run in done["candidates"][name]["runs"]:
+        model = AutoModelForSequenceClassification.from_pretrained(run["model_dir"])
+        logits = predict_logits(model, AutoTokenizer.from_pretrained(run["model_dir"]), test["text"])
+        loss = float(torch_loss(logits, test["label"]))
+        runs.append({**run, "test": dict(loss=loss, **scores(test["label"], logits.argmax(-1)))})
+        print(f"{name}, seed {run['seed']}: test acc {runs[-1]['test']['accuracy']:.4f} F1 {runs[-1]['test']['f1_macro']:.4f}")
+    summary = {f"{split}_{metric}": mean_std([r[split][metric] for r in runs])
+               for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}
+    result = dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), chosen=name, recipe=runs[0]["recipe"],
+                  summary=summary, runs=runs)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    for key, s in summary.items(): print(f"{key}: {s['mean']:.4f} ± {s['std']:.4f} over {len(runs)} seeds")
+
+
+def torch_loss(logits, labels):
+    import torch
+    return torch.nn.functional.cross_entropy(torch.as_tensor(logits), torch.as_tensor(labels)).item()
+
+
+def slug(name): return "".join(c if c.isalnum() else "-" for c in name).strip("-")
 
 
 def main():
@@ -32,12 +208,31 @@ def main():
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--merge", action="store_true", help="keep the runs already in --out (same recipe) and add these seeds")
+    parser.add_argument("--throughput", action="store_true", help="samples/s of each training-loop variant instead (short runs)")
+    parser.add_argument("--steps", type=int, default=60, help="with --throughput: training steps per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="with --throughput: measurements per variant (median)")
+    parser.add_argument("--variants", nargs="+", default=[name for name, _ in VARIANTS], help="with --throughput")
+    parser.add_argument("--sweep", action="store_true", help="train the recipe CANDIDATES over --seeds, validation only")
+    parser.add_argument("--candidates", nargs="+", default=[name for name, _ in CANDIDATES], help="with --sweep")
+    parser.add_argument("--models", default=None, help="with --sweep: keep each run's model under this folder")
+    parser.add_argument("--workers", type=int, default=1, help="with --sweep: runs side by side, one thread each")
+    parser.add_argument("--score-test", action="store_true",
+                        help="choose the recipe from the sweep's validation scores, score its kept models on test once, write --out")
     parser.add_argument("--_one", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--_recipe", default="{}", help=argparse.SUPPRESS)
+    parser.add_argument("--_no-test", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_dir", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     extra = {k: v for k, v in dict(epochs=args.epochs, learning_rate=args.learning_rate, batch_size=args.batch_size).items()
              if v is not None}
-    if args._one is not None: return one_run(args._one, args._dir, extra)
+    if args._one is not None: return one_run(args._one, args._dir, {**extra, **json.loads(args._recipe)}, args._no_test)
+    if args.score_test: return score_test(SWEEP_RESULTS, Path(args.out))
+    if args.sweep: return sweep(args.candidates, args.seeds, args.models, Path(args.out if args.out != str(RESULTS) else SWEEP_RESULTS),
+                                   args.workers)
+    if args.throughput:
+        out = Path(args.out if args.out != str(RESULTS) else THROUGHPUT)
+        out.write_text(json.dumps(throughput(args.steps, args.repeats, args.variants), indent=2) + "\n")
+        return print(f"written to {out}")
 
     runs = []
     if args.merge and Path(args.out).exists():
@@ -46,11 +241,7 @@ def main():
         print(f"keeping {len(runs)} earlier run(s): seeds {[r['seed'] for r in runs]}", flush=True)
     for i, seed in enumerate(args.seeds):
         output_dir = args.keep if (i == 0 and args.keep) else tempfile.mkdtemp(prefix=f"emotion-seed{seed}-")
-        cmd = [sys.executable, __file__, "--_one", str(seed), "--_dir", output_dir] + sys.argv[1:]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
-        if proc.returncode or not line: sys.exit(f"seed {seed} failed:\n{proc.stderr[-3000:]}")
-        runs.append(json.loads(line[-1][7:]))
+        runs.append(run_seed(seed, output_dir, extra))
         if runs[0]["recipe"] | {"seed": 0} != runs[-1]["recipe"] | {"seed": 0}:
             sys.exit(f"seed {seed} used another recipe than the recorded runs: {runs[-1]['recipe']} vs {runs[0]['recipe']}; "
                      "Fix: write to another --out, or drop --merge.")
@@ -59,11 +250,9 @@ def main():
               f"validation acc {r['validation']['accuracy']:.4f} F1 {r['validation']['f1_macro']:.4f}; "
               f"test acc {r['test']['accuracy']:.4f} F1 {r['test']['f1_macro']:.4f}", flush=True)
 
-    def spread(split, metric):
-        values = [r[split][metric] for r in runs]
-        return dict(mean=statistics.mean(values), std=statistics.stdev(values) if len(values) > 1 else 0.0, values=values)
-    summary = {f"{split}_{metric}": spread(split, metric) for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}
-    result = dict(machine=platform.machine(), cpus=len(__import__("os").sched_getaffinity(0)), recipe=runs[0]["recipe"],
+    summary = {f"{split}_{metric}": mean_std([r[split][metric] for r in runs])
+               for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}
+    result = dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), recipe=runs[0]["recipe"],
                   checkpoint=Path(runs[0]["checkpoint"]).name, summary=summary, runs=runs)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -45,7 +45,7 @@ def train_summary(metrics:dict)->str:
     "The final table of a training run: validation and test scores, time, and what was not the full, given data."
     table = pd.DataFrame({split: metrics[split] for split in ("validation", "test") if split in metrics}).T
     table = table[[c for c in ("accuracy", "f1_macro", "f1_weighted", "loss") if c in table]]
-    notes = [f"checkpoint: {metrics['checkpoint']}", f"recipe: {metrics['recipe']}", f"training: {metrics['train_seconds']:.0f}s"]
+    notes = [f"checkpoint: {metrics['checkpoint']}", f"recipe: {metrics['recipe']}", f"training: {metrics['train_seconds']:.0f}s ({metrics.get('train_samples_per_second') or 0:.0f} samples/s)" + (f"; whole job {metrics['seconds'] / 60:.1f} min" if metrics.get('seconds') else '')]
     if metrics.get("subsampled"): notes.append(f"SUBSAMPLED (--fast): rows used {metrics['rows_used']} of {metrics['rows_available']}")
     if metrics.get("validation_from_train"):
         notes.append(f"validation: {metrics['validation_from_train']['rows']} rows carved out of train (the data has no validation split)")

@@ -70,7 +70,7 @@ def label_noise_candidates(
     "Wrongly predicted examples the model is confident about, highest loss first."
     wrong = df[(df["label"] != df["predicted_label"]) & (df["confidence"] >= min_confidence)].copy()
     wrong["conflicting_duplicate"] = wrong["text"].isin(conflicting_texts or set())
-    return wrong.sort_values("loss", ascending=False)[["text", "label", "predicted_label", "confidence", "loss", "conflicting_duplicate"]]
+    return wrong.sort_values("loss", ascending=False)[["label", "predicted_label", "confidence", "loss", "conflicting_duplicate", "text"]]
 
 # %% ../nbs/05_error_analysis.ipynb #356a64fe
 def calibration_bins(probs:np.ndarray, labels, n_bins:int=10)->pd.DataFrame:

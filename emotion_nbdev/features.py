@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/features.html.md"""
 
 # %% ../nbs/03_features.ipynb #5421f5db
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, warnings
 from pathlib import Path
 
 import numpy as np
@@ -112,7 +112,9 @@ def umap_2d(features:np.ndarray, seed:int=42)->np.ndarray:
     from umap import UMAP
     from sklearn.preprocessing import MinMaxScaler
     scaled = MinMaxScaler().fit_transform(features)
-    return UMAP(n_components=2, metric="cosine", random_state=seed).fit_transform(scaled)
+    with warnings.catch_warnings():  # a seed makes UMAP run single-threaded, and it says so on every call
+        warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+        return UMAP(n_components=2, metric="cosine", random_state=seed).fit_transform(scaled)
 
 # %% ../nbs/03_features.ipynb #21fbdb3d
 def plot_umap_grid(
@@ -142,9 +144,9 @@ def scores(y_true, y_pred)->dict:
                 f1_weighted=f1_score(y_true, y_pred, average="weighted"))
 
 # %% ../nbs/03_features.ipynb #952b9a41
-def evaluate_model(clf, X:dict, y:dict, name:str)->list[dict]:
-    "Scores of a fitted classifier on the validation and test features, one row per split."
-    return [dict(model=name, split=split, **scores(y[split], clf.predict(X[split]))) for split in ("validation", "test")]
+def evaluate_model(clf, X:dict, y:dict, name:str, splits:tuple=("validation",))->list[dict]:
+    "Scores of a fitted classifier on the features of each of `splits` (validation only, by default), one row per split."
+    return [dict(model=name, split=split, **scores(y[split], clf.predict(X[split]))) for split in splits]
 
 # %% ../nbs/03_features.ipynb #50f2204a
 def plot_confusion_matrix(y_true, y_pred, label_names:list, title:str|None=None, ax=None):

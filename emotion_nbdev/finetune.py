@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 from datasets import ClassLabel, DatasetDict
 from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
-                          Trainer, TrainerCallback, TrainingArguments)
+                          PrinterCallback, Trainer, TrainerCallback, TrainingArguments)
 from transformers.trainer_utils import get_last_checkpoint
 
 from .core import (check_writable, checkpoint_label, fast_mode, logger, option, resolve_checkpoint, seed_everything,
@@ -23,21 +24,41 @@ from .tokenization import padded_batches, tokenize
 from .features import scores
 
 # %% auto #0
-__all__ = ['RUN_MARKER', 'VALIDATION_FRACTION', 'TINY_MODEL_TYPES', 'emotion_model', 'compute_metrics', 'default_recipe',
-           'training_args', 'train_classifier', 'tiny_checkpoint', 'predict_logits', 'trained_model_dir']
+__all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'VALIDATION_FRACTION', 'TINY_MODEL_TYPES', 'emotion_model', 'compute_metrics',
+           'default_recipe', 'training_args', 'train_classifier', 'tiny_checkpoint', 'batched_logits', 'torch_runner',
+           'predict_logits', 'trained_model_dir']
 
 # %% ../nbs/04_finetuning.ipynb #9d4a2fe4
+DROPOUT_SETTINGS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout", "attention_dropout")  # BERT, RoBERTa; DistilBERT
+
 def emotion_model(
-    checkpoint:str,             # Encoder to start from
-    label_names:list[str],      # Class names, in id order
-    freeze_body:bool=False,     # Train only the classification head (for comparison)
+    checkpoint:str,                 # Encoder to start from
+    label_names:list[str],          # Class names, in id order
+    freeze_body:bool=False,         # Train only the classification head (for comparison)
+    freeze_embeddings:bool=False,   # Keep the token embeddings as pre-trained (half the weights the optimizer updates)
+    dropout:float|None=None,        # Encoder dropout; default: the checkpoint's own
 ):
     "A sequence classifier on `checkpoint` with one output per label and the names in its config."
-    model = AutoModelForSequenceClassification.from_pretrained(
-        checkpoint, num_labels=len(label_names),
-        id2label=dict(enumerate(label_names)), label2id={name: i for i, name in enumerate(label_names)})
+    from transformers import AutoConfig
+    from transformers.utils import logging as hf_logging
+    config = AutoConfig.from_pretrained(checkpoint)
+    dropouts = {name: dropout for name in DROPOUT_SETTINGS if dropout is not None and hasattr(config, name)}
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()  # its load report announces the new head, which is expected, with the folder's full path
+    hf_logging.disable_progress_bar()
+    try:
+        model, loading = AutoModelForSequenceClassification.from_pretrained(
+            checkpoint, num_labels=len(label_names), **dropouts, output_loading_info=True,
+            id2label=dict(enumerate(label_names)), label2id={name: i for i, name in enumerate(label_names)})
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars: hf_logging.enable_progress_bar()
+    head = {name for name, _ in model.named_parameters() if not name.startswith(model.base_model_prefix + ".")}
+    if missing := [k for k in loading["missing_keys"] if k not in head]:
+        logger.warning(f"{checkpoint_label(checkpoint)} lacks these encoder weights, initialised at random: {missing[:10]}")
     if freeze_body:
         for param in model.base_model.parameters(): param.requires_grad = False
+    if freeze_embeddings: model.get_input_embeddings().weight.requires_grad_(False)
     return model
 
 # %% ../nbs/04_finetuning.ipynb #88d14702
@@ -48,10 +69,12 @@ def compute_metrics(eval_pred)->dict:
 
 # %% ../nbs/04_finetuning.ipynb #2643a9f7
 def default_recipe(checkpoint:str)->dict:
-    "Hyper-parameters for `checkpoint`, by its `config.model_type`: the book's for DistilBERT; otherwise (MiniLM, BERT...) a larger learning rate and 5 epochs, the best one kept."
+    "Hyper-parameters for `checkpoint`, by its `config.model_type`: the book's for DistilBERT; otherwise (MiniLM, BERT...) the recipe chosen on validation for all-MiniLM-L6-v2 (`bench/training.py --sweep`)."
     from transformers import AutoConfig
-    if AutoConfig.from_pretrained(checkpoint).model_type == "distilbert": return dict(epochs=2, learning_rate=2e-5, batch_size=64)
-    return dict(epochs=5, learning_rate=1e-4, batch_size=32)
+    shared = dict(warmup=0.1, label_smoothing=0.0, dropout=None)
+    if AutoConfig.from_pretrained(checkpoint).model_type == "distilbert":
+        return dict(epochs=2, learning_rate=2e-5, batch_size=64, freeze_embeddings=False, **shared)
+    return dict(epochs=3, learning_rate=1e-4, batch_size=32, freeze_embeddings=True, **shared)
 
 # %% ../nbs/04_finetuning.ipynb #c23c4759
 def training_args(
@@ -61,21 +84,24 @@ def training_args(
     batch_size:int=32,             # Training batch size per device
     weight_decay:float=0.01,       # AdamW weight decay
     warmup:float=0.1,              # Fraction of steps for warm-up
+    label_smoothing:float=0.0,     # Share of each target spread over the other labels
     seed:int=42,                   # Model init, data order and dropout
     metric:str="accuracy",         # Validation metric that picks the best epoch
-    eval_batch_size:int=256,       # Evaluation batch size per device
+    eval_batch_size:int=32,        # Evaluation batch size per device (small, so each batch is padded to similar lengths)
     **kwargs,                      # Any other `TrainingArguments`
 )->TrainingArguments:
-    "`TrainingArguments` with evaluation and a checkpoint each epoch, best epoch kept, length-grouped batches, mixed precision on a GPU."
+    "`TrainingArguments` with evaluation and a checkpoint each epoch, best epoch kept, length-grouped batches, fused AdamW, mixed precision on a GPU."
     cuda = torch.cuda.is_available()
     bf16 = cuda and torch.cuda.is_bf16_supported()
+    # group_by_length also groups evaluation rows, by length within random chunks of up to 50 batches: with batches
+    # of 256 the 2,000 validation tweets make chunks of one batch, padded as if unsorted (3x slower on a CPU than 32)
     defaults = dict(
         output_dir=str(output_dir), num_train_epochs=epochs, learning_rate=learning_rate,
         per_device_train_batch_size=batch_size, per_device_eval_batch_size=eval_batch_size,
-        weight_decay=weight_decay, warmup_steps=warmup, seed=seed, data_seed=seed,
+        weight_decay=weight_decay, warmup_steps=warmup, label_smoothing_factor=label_smoothing, seed=seed, data_seed=seed,
         eval_strategy="epoch", save_strategy="epoch", save_total_limit=2,
         load_best_model_at_end=True, metric_for_best_model=metric, greater_is_better=True,
-        train_sampling_strategy="group_by_length", bf16=bf16, fp16=cuda and not bf16,
+        train_sampling_strategy="group_by_length", optim="adamw_torch_fused", bf16=bf16, fp16=cuda and not bf16,
         logging_strategy="steps", logging_steps=50, report_to=[], push_to_hub=False,
         dataloader_pin_memory=cuda)
     return TrainingArguments(**{**defaults, **kwargs})
@@ -220,6 +246,10 @@ def train_classifier(
     epochs:float|None=None,         # Default: `default_recipe`
     learning_rate:float|None=None,  # Default: `default_recipe`
     batch_size:int|None=None,       # Default: `default_recipe`
+    warmup:float|None=None,         # Fraction of steps for warm-up; default: `default_recipe`
+    label_smoothing:float|None=None,# Default: `default_recipe`
+    freeze_embeddings:bool|None=None, # Keep the token embeddings fixed; default: `default_recipe`
+    dropout:float|None=None,        # Encoder dropout; default: `default_recipe` (None: the checkpoint's own)
     seed:int=42,                    # Seed for everything (and the validation share carved out of train)
     freeze_body:bool=False,         # Train only the classification head
     max_length:int=128,             # Truncate longer tweets (their longest is ~90 tokens)
@@ -234,6 +264,7 @@ def train_classifier(
     **kwargs,                       # Other `training_args` / `TrainingArguments`
 )->dict:                            # The metrics written to metrics.json
     "Fine-tune a classifier, keep the best epoch by validation, evaluate on validation and test, save everything."
+    started = time.perf_counter()
     if push_to_hub: _check_hub_login()
     if data is None:
         data = load_emotions()
@@ -243,9 +274,11 @@ def train_classifier(
     if rows: data = fast_subset(data, rows=rows, seed=seed)
     label_names = _check_training_data(data)
     checkpoint = resolve_checkpoint(checkpoint)
-    recipe = {**default_recipe(checkpoint), **{k: v for k, v in dict(epochs=epochs, learning_rate=learning_rate,
-                                                                    batch_size=batch_size).items() if v is not None}}
+    asked = dict(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, warmup=warmup,
+                 label_smoothing=label_smoothing, freeze_embeddings=freeze_embeddings, dropout=dropout)
+    recipe = {**default_recipe(checkpoint), **{k: v for k, v in asked.items() if v is not None}}
     _check_settings(recipe, max_length, checkpoint)
+    logger.info(f"recipe for {checkpoint_label(checkpoint)}: {recipe}")
     output_dir = Path(output_dir).expanduser()
     marker = output_dir/RUN_MARKER
     # under torchrun only the main process checks and writes the folder (the others would see its marker)
@@ -261,11 +294,13 @@ def train_classifier(
     if rows: logger.warning(f"subsampled run: rows used per split {used} (of {available})")
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     encoded = tokenize(data, tokenizer, max_length=max_length)
-    model = emotion_model(checkpoint, label_names, freeze_body)
-    args = training_args(output_dir, seed=seed, **recipe, **kwargs)
+    model = emotion_model(checkpoint, label_names, freeze_body, recipe["freeze_embeddings"], recipe["dropout"])
+    args = training_args(output_dir, seed=seed, **{k: v for k, v in recipe.items() if k not in ("freeze_embeddings", "dropout")},
+                         **kwargs)
     trainer = Trainer(model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
                       processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
                       compute_metrics=compute_metrics, callbacks=[_RecordCheckpoints(marker, record), *(callbacks or [])])
+    if args.disable_tqdm: trainer.remove_callback(PrinterCallback)  # no bars asked for: no printed logs either
     last = get_last_checkpoint(str(output_dir)) if resume else None
     if resume and last is None: logger.warning(f"resume=True but {output_dir} holds no checkpoint: training from scratch")
     start = time.perf_counter()
@@ -277,12 +312,12 @@ def train_classifier(
                    train_seconds=round(train_seconds, 1), train_samples_per_second=train_out.metrics.get("train_samples_per_second"),
                    best_checkpoint_epoch=trainer.state.epoch if trainer.state.best_model_checkpoint is None else
                         _epoch_of(trainer.state, trainer.state.best_model_checkpoint),
-                   resumed_from=last, world_size=args.world_size,
-                   history=[{k: h[k] for k in ("epoch", "eval_loss", "eval_accuracy", "eval_f1_macro") if k in h}
-                            for h in trainer.state.log_history if "eval_accuracy" in h])
+                   resumed_from=last, world_size=args.world_size, environment=_environment(args),
+                   history=_history(trainer.state.log_history))
     for split in [s for s in ("validation", "test") if s in encoded]:
         result = trainer.evaluate(encoded[split], metric_key_prefix=split)
         metrics[split] = {k.removeprefix(f"{split}_"): v for k, v in result.items() if k.startswith(f"{split}_")}
+    metrics["seconds"] = round(time.perf_counter() - started, 1)  # the whole job: data, model, training, evaluation
     if "test" not in encoded: logger.warning("the data has no test split: scored on validation only")
     if trainer.is_world_process_zero():
         _save_model(trainer, output_dir)
@@ -292,6 +327,18 @@ def train_classifier(
         record["checkpoints"] = []; write_atomic(marker, json.dumps(record, indent=2))
         if push_to_hub: trainer.push_to_hub(hub_model_id or output_dir.name)
     return metrics
+
+def _environment(args)->dict:
+    "What the speed of a run depends on: device, threads and library versions."
+    import platform, datasets, transformers
+    from importlib.metadata import PackageNotFoundError, version
+    try: ours = version("emotion-nbdev")
+    except PackageNotFoundError: ours = None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return dict(device=str(args.device), threads=torch.get_num_threads(), cpus=cpus, machine=platform.machine(),
+                python=platform.python_version(),
+                versions=dict(emotion_nbdev=ours, torch=torch.__version__, transformers=transformers.__version__,
+                              datasets=datasets.__version__))
 
 def _save_model(trainer, output_dir:Path):
     "Save model and tokenizer into a temporary folder beside them, then move each file into place."
@@ -307,6 +354,16 @@ def _epoch_of(state, checkpoint_dir:str)->float|None:
     step = int(str(checkpoint_dir).rsplit("-", 1)[-1])
     epochs = [h["epoch"] for h in state.log_history if h.get("step") == step and "epoch" in h]
     return epochs[-1] if epochs else None
+
+def _history(log:list[dict])->list[dict]:
+    "Per evaluated epoch: the mean training loss logged during it, then validation loss, accuracy and macro-F1."
+    rows, previous = [], 0.0
+    for h in (h for h in log if "eval_accuracy" in h):
+        losses = [l["loss"] for l in log if "loss" in l and previous < l.get("epoch", 0) <= h["epoch"]]
+        rows.append(dict(epoch=h["epoch"], train_loss=float(np.mean(losses)) if losses else None,
+                         **{k: h[k] for k in ("eval_loss", "eval_accuracy", "eval_f1_macro") if k in h}))
+        previous = h["epoch"]
+    return rows
 
 # %% ../nbs/04_finetuning.ipynb #434dcc50
 TINY_MODEL_TYPES = ("bert", "distilbert", "roberta")
@@ -345,15 +402,39 @@ def tiny_checkpoint(
     return path
 
 # %% ../nbs/04_finetuning.ipynb #ae4558b3
-@torch.inference_mode()
-def predict_logits(model, tokenizer, texts:list[str], batch_size:int=256, max_length:int=128)->np.ndarray:
-    "Logits of a sequence classifier for `texts`, batched by length, in input order."
-    ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
-    out = np.empty((len(ids), model.config.num_labels), dtype=np.float32)
-    model.eval()
-    for idx, batch in padded_batches(tokenizer, ids, batch_size):
-        out[idx] = model(**batch.to(model.device)).logits.float().cpu().numpy()
-    return out
+def batched_logits(
+    run,                        # Maps an iterable of NumPy batches (`input_ids`, `attention_mask`) to their logits, in order
+    tokenizer,                  # The model's tokenizer
+    texts:list[str],            # Texts to classify
+    batch_size:int=64,          # Texts per forward pass
+    max_length:int=128,         # Longer texts keep their first tokens and their closing special token
+    progress:bool=False,        # Show a progress bar
+)->tuple[np.ndarray, np.ndarray]: # (logits, truncated flags), in input order
+    "Logits of a classifier for `texts`, run in length-sorted batches: the one batching path of error analysis and inference."
+    encoded = tokenizer(list(texts), truncation=False)["input_ids"]
+    truncated = np.array([len(ids) > max_length for ids in encoded], dtype=bool)
+    ids = [i if len(i) <= max_length else i[:max_length - 1] + i[-1:] for i in encoded]
+    batches = list(padded_batches(tokenizer, ids, batch_size, return_tensors="np"))
+    feeds = ({"input_ids": b["input_ids"], "attention_mask": b["attention_mask"]} for _, b in batches)
+    out = None
+    # the bar wraps the zip, so it sees the end of the batches and closes at 100%
+    for (idx, _), logits in tqdm(zip(batches, run(feeds)), total=len(batches), desc="Classifying", disable=not progress):
+        if out is None: out = np.empty((len(ids), logits.shape[-1]), dtype=np.float32)
+        out[idx] = logits
+    return (out if out is not None else np.empty((0, 0), dtype=np.float32)), truncated
+
+def torch_runner(model):
+    "`batched_logits`' `run` for a PyTorch sequence classifier in memory."
+    @torch.inference_mode()
+    def run(batches):
+        model.eval()
+        for batch in batches:
+            yield model(**{k: torch.as_tensor(v).to(model.device) for k, v in batch.items()}).logits.float().cpu().numpy()
+    return run
+
+def predict_logits(model, tokenizer, texts:list[str], batch_size:int=64, max_length:int=128)->np.ndarray:
+    "Logits of a PyTorch classifier in memory for `texts`, in input order."
+    return batched_logits(torch_runner(model), tokenizer, texts, batch_size, max_length)[0]
 
 # %% ../nbs/04_finetuning.ipynb #9da56752
 def trained_model_dir(

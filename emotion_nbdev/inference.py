@@ -19,12 +19,12 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from .core import check_writable, get_device, in_cli, logger, option, write_atomic
 from .data import _check_file, _lines, table_rows
-from .tokenization import padded_batches
+from .finetune import batched_logits, torch_runner
 
 # %% auto #0
-__all__ = ['WEIGHT_FILES', 'ONNX_FORMAT', 'PREDICTIONS_SUFFIX', 'plot_probabilities', 'check_model_dir', 'TorchBackend',
-           'EmotionClassifier', 'predict', 'cls_only', 'export_onnx', 'OnnxBackend', 'prediction_output',
-           'predict_file']
+__all__ = ['WEIGHT_FILES', 'PREDICTIONS_SUFFIX', 'ONNX_FORMAT', 'plot_probabilities', 'check_model_dir', 'TorchBackend',
+           'EmotionClassifier', 'predict', 'prediction_output', 'predict_file', 'cls_only', 'export_onnx',
+           'OnnxBackend']
 
 # %% ../nbs/06_inference.ipynb #1a230e25
 def plot_probabilities(scores:list[dict], text:str|None=None, ax=None):
@@ -105,12 +105,8 @@ class TorchBackend:
         except Exception as e:
             raise ValueError(f"Could not load the model in {model_dir} ({type(e).__name__}: {str(e)[:300]}). Fix: save or "
                              "train the model again; the folder is damaged or from an incompatible library version.") from None
-    @torch.inference_mode()
-    def __call__(self, batch:dict)->np.ndarray:
-        batch = {k: torch.as_tensor(v).to(self.device) for k, v in batch.items()}
-        return self.model(**batch).logits.float().cpu().numpy()
-    def map(self, batches): return map(self, batches)
-    one = __call__
+        self.map = torch_runner(self.model)  # batches -> logits, the path `batched_logits` drives
+    def one(self, batch:dict)->np.ndarray: return next(self.map([batch]))
     batch_size = 64
 
 # %% ../nbs/06_inference.ipynb #558bf603
@@ -142,18 +138,8 @@ class EmotionClassifier:
 
     def logits(self, texts:list[str], batch_size:int|None=None, progress:bool|None=None)->tuple[np.ndarray, np.ndarray]:
         "(logits, truncated flags) for clean `texts`, in input order."
-        batch_size = batch_size or self.backend.batch_size
-        encoded = self.tokenizer(texts, truncation=False)["input_ids"]
-        truncated = np.array([len(ids) > self.max_length for ids in encoded], dtype=bool)
-        # keep the start of a long text, and its closing [SEP]
-        ids = [i if len(i) <= self.max_length else i[:self.max_length - 1] + i[-1:] for i in encoded]
-        out = np.empty((len(ids), len(self.label_names)), dtype=np.float32)
-        batches = list(padded_batches(self.tokenizer, ids, batch_size, return_tensors="np"))
-        feeds = ({"input_ids": b["input_ids"], "attention_mask": b["attention_mask"]} for _, b in batches)
-        show = progress if progress is not None else len(ids) >= 2000
-        for (idx, _), logits in zip(batches, tqdm(self.backend.map(feeds), total=len(batches), desc="Classifying", disable=not show)):
-            out[idx] = logits
-        return out, truncated
+        return batched_logits(self.backend.map, self.tokenizer, texts, batch_size or self.backend.batch_size, self.max_length,
+                              progress if progress is not None else len(texts) >= 2000)
 
     def predict(
         self,
@@ -198,6 +184,116 @@ def predict(
 )->pd.DataFrame:
     "Labels and per-class probabilities for `texts`; for repeated calls, keep an `EmotionClassifier` instead."
     return EmotionClassifier(model_dir, backend).predict(texts, **kwargs)
+
+# %% ../nbs/06_inference.ipynb #1f4e0a32
+PREDICTIONS_SUFFIX = ".predictions.csv"  # appended to the input's full name, so x.txt, x.csv and x.jsonl never collide
+
+def _text_rows(path:Path, delimiter:str|None=None)->tuple[list, Iterator]:
+    "(columns, rows) of a file to classify: a .txt holds one text per line (blank lines kept, as empty texts); others as `data.table_rows`."
+    if path.suffix.lower() != ".txt": return table_rows(path, delimiter)
+    _check_file(path)
+    return ["text"], ((f"line {n}", {"text": line.rstrip("\r\n")}, None) for n, line in enumerate(_lines(path), 1))
+
+def prediction_output(path:str|Path, output:str|Path|None=None)->Path:
+    "Where `predict_file` writes: `output`, else `<input name>.predictions.csv` beside the input."
+    path = Path(path).expanduser()
+    return Path(output).expanduser() if output else path.with_name(path.name + PREDICTIONS_SUFFIX)
+
+def _check_output(output:Path, overwrite:bool, inputs:tuple=())->Path:
+    "`output`, after checking it is not an input, is new (or may be replaced) and can be written: before any work."
+    if any(p.exists() and output.exists() and output.samefile(p) or output.resolve() == p.resolve() for p in inputs):
+        raise ValueError(f"{output} is the input file: predictions never overwrite their input. Fix: choose another {option('output', 'FILE')}.")
+    if output.is_dir(): raise IsADirectoryError(f"{output} is a folder. Fix: give a file name with {option('output', 'FILE')}.")
+    if output.exists() and not overwrite:
+        raise FileExistsError(f"{output} already exists and is left alone. Fix: {option('overwrite', True)} to replace it, "
+                              f"or another {option('output', 'FILE')}.")
+    check_writable(output.parent, "output")
+    return output
+
+def _chunks(iterable, size:int):
+    "Lists of up to `size` items of `iterable`, read lazily."
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)): yield chunk
+
+def _cell(value)->str:
+    "A CSV cell: missing values and NaN empty, floats to 6 significant digits."
+    if value is None or isinstance(value, float) and np.isnan(value): return ""
+    if isinstance(value, (float, np.floating)): return f"{value:.6g}"
+    return str(value)
+
+# %% ../nbs/06_inference.ipynb #9b382622
+def predict_file(
+    path:str|Path,                   # .txt (one text per line), .csv/.tsv, .jsonl or .json
+    output:str|Path|None=None,       # CSV to write; default: `<input name>.predictions.csv` beside the input
+    text_col:str="text",             # Text column of a table file
+    classifier:EmotionClassifier|None=None, # A loaded classifier; default: load `model_dir`
+    model_dir:str|Path="models/emotion-classifier",
+    backend:str="torch",             # 'torch' or 'onnx'
+    max_length:int|None=None,        # When loading `model_dir`: truncate longer texts (default: the model's maximum)
+    batch_size:int|None=None,        # Texts per forward pass; default: the backend's best
+    delimiter:str|None=None,         # CSV delimiter; default: guessed among , ; tab |
+    errors:str="raise",              # Malformed rows: 'raise' (naming the line) or 'skip' (counted); empty texts are always kept and marked
+    overwrite:bool=False,            # Replace an existing output (or an interrupted run's partial one)
+    resume:bool=False,               # Continue an interrupted run from its last written row
+    chunk_size:int=4096,             # Rows read, classified and appended at a time: memory does not grow with the file
+    progress:bool=True,              # Progress bar
+)->Path:
+    "Classify every row of a file into a CSV: its columns, then label + probabilities. Streams, so files of any size work; resumable."
+    path = Path(path).expanduser()
+    if errors not in ("raise", "skip"): raise ValueError(f"errors={errors!r}: use 'raise' or 'skip'.")
+    output = _check_output(prediction_output(path, output), overwrite, (path,))
+    partial, state_file = output.with_name(output.name + ".partial"), output.with_name(output.name + ".partial.json")
+    columns, rows = _text_rows(path, delimiter)
+    if text_col not in columns:
+        raise ValueError(f"{path} has no column {text_col!r} (its columns: {columns}). Fix: name it with {option('text_col', '<column>')}.")
+    source = dict(input=str(path.resolve()), size=path.stat().st_size, mtime_ns=path.stat().st_mtime_ns, text_col=text_col)
+    state = None
+    if partial.exists() or state_file.exists():
+        if resume:
+            state = json.loads(state_file.read_text()) if state_file.exists() and partial.exists() else {}
+            if state.get("source") != source:
+                raise ValueError(f"Cannot resume {partial}: the input changed since the interrupted run (or its record is gone). "
+                                 f"Fix: {option('overwrite', True)} to start over.")
+        elif not overwrite:
+            raise FileExistsError(f"{partial} holds an interrupted run. Fix: {option('resume', True)} to continue it, or "
+                                  f"{option('overwrite', True)} to start over.")
+    classifier = classifier or EmotionClassifier(model_dir, backend, max_length=max_length)  # loaded once every check has passed
+    predicted = ["label", "score", *classifier.label_names, "truncated", "status"]
+    if set(predicted) & set(columns): predicted = [f"predicted_{c}" for c in predicted]  # keep the input's own columns as they are
+    state = state or dict(source=source, rows_read=0, rows_written=0, unlabelled=0, skipped=[], bytes=0)
+    if state["bytes"]:
+        with open(partial, "r+b") as f: f.truncate(state["bytes"])  # drop a chunk cut off mid-write
+    try:
+        with open(partial, "a" if state["bytes"] else "w", newline="", encoding="utf-8") as f, \
+             tqdm(desc="Classifying", unit=" rows", initial=state["rows_read"], disable=not progress) as bar:
+            writer = csv.writer(f)
+            if not state["bytes"]: writer.writerow(columns + predicted)
+            for chunk in _chunks(itertools.islice(rows, state["rows_read"], None), chunk_size):
+                good = []
+                for where, row, problem in chunk:
+                    if problem is None: good.append(row); continue
+                    if errors == "raise":
+                        raise ValueError(f"{path}, {where}: {problem[0]}. Fix: {problem[1]}; or {option('errors', 'skip')} "
+                                         "to skip such rows (they are counted).")
+                    state["skipped"].append(f"{where} ({problem[0]})")
+                if good:
+                    df = classifier.predict([row.get(text_col) for row in good], batch_size=batch_size, errors="mark", progress=False)
+                    for row, values in zip(good, df.drop(columns="text").itertuples(index=False, name=None)):
+                        writer.writerow([_cell(row.get(c)) for c in columns] + [_cell(v) for v in values])
+                    state["unlabelled"] += int((df["status"] != "ok").sum())
+                f.flush(); os.fsync(f.fileno())
+                state.update(rows_read=state["rows_read"] + len(chunk), rows_written=state["rows_written"] + len(good), bytes=f.tell())
+                write_atomic(state_file, json.dumps(state))
+                bar.update(len(chunk))
+    except ValueError:  # the input's own problem: a partial file could not be resumed anyway
+        partial.unlink(missing_ok=True); state_file.unlink(missing_ok=True)
+        raise
+    os.replace(partial, output); state_file.unlink(missing_ok=True)
+    skipped = state["skipped"]
+    if skipped: logger.warning(f"{path}: skipped {len(skipped)} malformed row(s): {', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}")
+    logger.info(f"wrote {state['rows_written']:,} predictions to {output.name} ({state['unlabelled']:,} without a label, "
+                f"{len(skipped):,} malformed rows skipped)")
+    return output
 
 # %% ../nbs/06_inference.ipynb #793adb7f
 class _LogitsOnly(torch.nn.Module):
@@ -318,113 +414,3 @@ class OnnxBackend:
         if self.workers == 1: yield from map(self, batches); return
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(self.workers) as pool: yield from pool.map(self, batches)
-
-# %% ../nbs/06_inference.ipynb #1f4e0a32
-PREDICTIONS_SUFFIX = ".predictions.csv"  # appended to the input's full name, so x.txt, x.csv and x.jsonl never collide
-
-def _text_rows(path:Path, delimiter:str|None=None)->tuple[list, Iterator]:
-    "(columns, rows) of a file to classify: a .txt holds one text per line (blank lines kept, as empty texts); others as `data.table_rows`."
-    if path.suffix.lower() != ".txt": return table_rows(path, delimiter)
-    _check_file(path)
-    return ["text"], ((f"line {n}", {"text": line.rstrip("\r\n")}, None) for n, line in enumerate(_lines(path), 1))
-
-def prediction_output(path:str|Path, output:str|Path|None=None)->Path:
-    "Where `predict_file` writes: `output`, else `<input name>.predictions.csv` beside the input."
-    path = Path(path).expanduser()
-    return Path(output).expanduser() if output else path.with_name(path.name + PREDICTIONS_SUFFIX)
-
-def _check_output(output:Path, overwrite:bool, inputs:tuple=())->Path:
-    "`output`, after checking it is not an input, is new (or may be replaced) and can be written: before any work."
-    if any(p.exists() and output.exists() and output.samefile(p) or output.resolve() == p.resolve() for p in inputs):
-        raise ValueError(f"{output} is the input file: predictions never overwrite their input. Fix: choose another {option('output', 'FILE')}.")
-    if output.is_dir(): raise IsADirectoryError(f"{output} is a folder. Fix: give a file name with {option('output', 'FILE')}.")
-    if output.exists() and not overwrite:
-        raise FileExistsError(f"{output} already exists and is left alone. Fix: {option('overwrite', True)} to replace it, "
-                              f"or another {option('output', 'FILE')}.")
-    check_writable(output.parent, "output")
-    return output
-
-def _chunks(iterable, size:int):
-    "Lists of up to `size` items of `iterable`, read lazily."
-    iterator = iter(iterable)
-    while chunk := list(itertools.islice(iterator, size)): yield chunk
-
-def _cell(value)->str:
-    "A CSV cell: missing values and NaN empty, floats to 6 significant digits."
-    if value is None or isinstance(value, float) and np.isnan(value): return ""
-    if isinstance(value, (float, np.floating)): return f"{value:.6g}"
-    return str(value)
-
-# %% ../nbs/06_inference.ipynb #9b382622
-def predict_file(
-    path:str|Path,                   # .txt (one text per line), .csv/.tsv, .jsonl or .json
-    output:str|Path|None=None,       # CSV to write; default: `<input name>.predictions.csv` beside the input
-    text_col:str="text",             # Text column of a table file
-    classifier:EmotionClassifier|None=None, # A loaded classifier; default: load `model_dir`
-    model_dir:str|Path="models/emotion-classifier",
-    backend:str="torch",             # 'torch' or 'onnx'
-    max_length:int|None=None,        # When loading `model_dir`: truncate longer texts (default: the model's maximum)
-    batch_size:int|None=None,        # Texts per forward pass; default: the backend's best
-    delimiter:str|None=None,         # CSV delimiter; default: guessed among , ; tab |
-    errors:str="raise",              # Malformed rows: 'raise' (naming the line) or 'skip' (counted); empty texts are always kept and marked
-    overwrite:bool=False,            # Replace an existing output (or an interrupted run's partial one)
-    resume:bool=False,               # Continue an interrupted run from its last written row
-    chunk_size:int=4096,             # Rows read, classified and appended at a time: memory does not grow with the file
-    progress:bool=True,              # Progress bar
-)->Path:
-    "Classify every row of a file into a CSV: its columns, then label + probabilities. Streams, so files of any size work; resumable."
-    path = Path(path).expanduser()
-    if errors not in ("raise", "skip"): raise ValueError(f"errors={errors!r}: use 'raise' or 'skip'.")
-    output = _check_output(prediction_output(path, output), overwrite, (path,))
-    partial, state_file = output.with_name(output.name + ".partial"), output.with_name(output.name + ".partial.json")
-    columns, rows = _text_rows(path, delimiter)
-    if text_col not in columns:
-        raise ValueError(f"{path} has no column {text_col!r} (its columns: {columns}). Fix: name it with {option('text_col', '<column>')}.")
-    source = dict(input=str(path.resolve()), size=path.stat().st_size, mtime_ns=path.stat().st_mtime_ns, text_col=text_col)
-    state = None
-    if partial.exists() or state_file.exists():
-        if resume:
-            state = json.loads(state_file.read_text()) if state_file.exists() and partial.exists() else {}
-            if state.get("source") != source:
-                raise ValueError(f"Cannot resume {partial}: the input changed since the interrupted run (or its record is gone). "
-                                 f"Fix: {option('overwrite', True)} to start over.")
-        elif not overwrite:
-            raise FileExistsError(f"{partial} holds an interrupted run. Fix: {option('resume', True)} to continue it, or "
-                                  f"{option('overwrite', True)} to start over.")
-    classifier = classifier or EmotionClassifier(model_dir, backend, max_length=max_length)  # loaded once every check has passed
-    predicted = ["label", "score", *classifier.label_names, "truncated", "status"]
-    if set(predicted) & set(columns): predicted = [f"predicted_{c}" for c in predicted]  # keep the input's own columns as they are
-    state = state or dict(source=source, rows_read=0, rows_written=0, unlabelled=0, skipped=[], bytes=0)
-    if state["bytes"]:
-        with open(partial, "r+b") as f: f.truncate(state["bytes"])  # drop a chunk cut off mid-write
-    try:
-        with open(partial, "a" if state["bytes"] else "w", newline="", encoding="utf-8") as f, \
-             tqdm(desc="Classifying", unit=" rows", initial=state["rows_read"], disable=not progress) as bar:
-            writer = csv.writer(f)
-            if not state["bytes"]: writer.writerow(columns + predicted)
-            for chunk in _chunks(itertools.islice(rows, state["rows_read"], None), chunk_size):
-                good = []
-                for where, row, problem in chunk:
-                    if problem is None: good.append(row); continue
-                    if errors == "raise":
-                        raise ValueError(f"{path}, {where}: {problem[0]}. Fix: {problem[1]}; or {option('errors', 'skip')} "
-                                         "to skip such rows (they are counted).")
-                    state["skipped"].append(f"{where} ({problem[0]})")
-                if good:
-                    df = classifier.predict([row.get(text_col) for row in good], batch_size=batch_size, errors="mark", progress=False)
-                    for row, values in zip(good, df.drop(columns="text").itertuples(index=False, name=None)):
-                        writer.writerow([_cell(row.get(c)) for c in columns] + [_cell(v) for v in values])
-                    state["unlabelled"] += int((df["status"] != "ok").sum())
-                f.flush(); os.fsync(f.fileno())
-                state.update(rows_read=state["rows_read"] + len(chunk), rows_written=state["rows_written"] + len(good), bytes=f.tell())
-                write_atomic(state_file, json.dumps(state))
-                bar.update(len(chunk))
-    except ValueError:  # the input's own problem: a partial file could not be resumed anyway
-        partial.unlink(missing_ok=True); state_file.unlink(missing_ok=True)
-        raise
-    os.replace(partial, output); state_file.unlink(missing_ok=True)
-    skipped = state["skipped"]
-    if skipped: logger.warning(f"{path}: skipped {len(skipped)} malformed row(s): {', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}")
-    logger.info(f"wrote {state['rows_written']:,} predictions to {output.name} ({state['unlabelled']:,} without a label, "
-                f"{len(skipped):,} malformed rows skipped)")
-    return output

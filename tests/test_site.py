@@ -2,7 +2,9 @@
 
 Each page must load with no console error and no failed or outside request; every image must
 load; every chapter must show as many figures as its notebook has image outputs and an API entry
-for each public name it exports; links between pages must resolve. A full-page screenshot of each
+for each public name it exports; links between pages must resolve. No page may show a path of the
+machine that ran it, a progress bar short of 100%, an empty or punctuation-led table-of-contents
+entry, or a table wider than the content column. A full-page screenshot of each
 page goes to `build/screenshots/`.
 
     make site-test     # builds the site into build/site (tools/build_site.py), then runs this file
@@ -10,7 +12,7 @@ page goes to `build/screenshots/`.
 
 Needs Debian's `chromium` and `chromium-driver` (`make browser` installs them).
 """
-import ast, functools, http.server, os, shutil, threading
+import ast, functools, http.server, os, re, shutil, threading
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
@@ -35,14 +37,14 @@ def figures(notebook: Path) -> int:
     return sum(any(t in o.get("data", {}) for t in IMAGE_TYPES) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
 
 
-def exported_names(notebook: Path) -> list[str]:
+def exported_names(notebook: Path, kinds=(ast.FunctionDef, ast.ClassDef)) -> list[str]:
     "Public functions and classes defined in the chapter's exported cells: each gets a `show_doc` entry."
     nb = nbformat.read(notebook, as_version=4)
     names = []
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith("#| export"):
             for node in ast.parse(cell.source).body:
-                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"): names.append(node.name)
+                if isinstance(node, kinds) and not node.name.startswith("_"): names.append(node.name)
     return names
 
 
@@ -85,6 +87,27 @@ def open_page(browser, url):
     return errors, bad_requests, broken_images
 
 
+# absolute paths of the machine that ran a notebook: a virtual environment, a temporary folder, a home or work folder
+LOCAL_PATH = re.compile(r"(site-packages|\.venv/|(?<![\w.])/(?:tmp|home|root|Users|work|opt|usr)/[\w.-])")
+# a tqdm bar's last frame: "Classifying: 97%|█████████ | 31/32"
+PROGRESS = re.compile(r"(\d{1,3})%\s*\|[^|\n]*\|\s*(\d+)/(\d+)")
+
+
+def reader_defects(browser) -> list[str]:
+    "What a reader would trip over on the open page: machine paths, stalled progress bars, bad TOC entries, tables wider than the page."
+    text = browser.find_element("tag name", "article").get_attribute("textContent")
+    defects = [f"machine-local path: ...{text[max(0, m.start() - 40):m.end() + 40]!r}" for m in LOCAL_PATH.finditer(text)]
+    defects += [f"progress bar stopped at {m[0]!r}" for m in PROGRESS.finditer(text) if m[2] != m[3] or int(m[1]) < 100]
+    toc = browser.execute_script(
+        "return [...document.querySelectorAll('nav.md-nav--secondary a.md-nav__link')].map(a => a.textContent.trim())")
+    defects += [f"table-of-contents entry {t!r}" for t in toc if not t or not t[0].isalnum()]
+    defects += [f"table wider than the page ({w}px in {c}px): {head!r}" for w, c, head in browser.execute_script("""
+        const column = document.querySelector('article').getBoundingClientRect();
+        return [...document.querySelectorAll('article table')].map(t => [Math.round(t.getBoundingClientRect().width),
+            Math.round(column.width), t.innerText.slice(0, 80)]).filter(([w, c]) => w > c + 1)""")]
+    return defects
+
+
 def screenshot(browser, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     height = browser.execute_script("return document.documentElement.scrollHeight")
@@ -107,6 +130,7 @@ def test_landing_page(server, browser):
     assert "Chapters" in text and "Results" in text, text[:500]
     for nb in CHAPTERS: assert browser.find_elements("css selector", f"article a[href='{page_name(nb)}']"), page_name(nb)
     assert browser.find_elements("css selector", "article table"), "no results table"
+    assert reader_defects(browser) == []
     screenshot(browser, "index.html")
 
 
@@ -122,7 +146,12 @@ def test_chapter_page(server, browser, notebook):
     api = set(browser.execute_script("return [...document.querySelectorAll('article h3[id]')].map(h => h.id)"))
     missing = [n for n in exported_names(notebook) if n.lower() not in api]
     assert not missing, f"{name}: no API entry for {missing}"
+    for cls in exported_names(notebook, ast.ClassDef):  # a class's entry shows `class Name(`, not `def Name(`
+        signature = browser.execute_script("const h = document.getElementById(arguments[0]); "
+                                           "return h && h.nextElementSibling ? h.nextElementSibling.innerText : ''", cls.lower())
+        assert signature.startswith(f"class {cls}"), f"{name}: the entry of class {cls} reads {signature[:40]!r}"
     assert browser.find_elements("css selector", "article a[href*='colab.research.google.com']"), "no Colab badge"
+    assert reader_defects(browser) == [], name
     for href in browser.execute_script("return [...document.querySelectorAll('article a[href]')].map(a => a.href)"):
         target, anchor = urldefrag(href)
         if not target.startswith(server): continue

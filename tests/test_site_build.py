@@ -60,3 +60,22 @@ def test_links_between_notebooks_become_page_links():
     assert build_site._page_links("see [chapter 3](03_features.ipynb), [the recipe](04_finetuning.ipynb#the-recipe)") == \
         "see [chapter 3](features.html), [the recipe](finetuning.html#the-recipe)"
     assert build_site._page_links("[nbdev](https://nbdev.fast.ai/x.ipynb)") == "[nbdev](https://nbdev.fast.ai/x.ipynb)"
+
+
+def test_what_a_reader_would_trip_over_is_mended(tmp_path):
+    nb = processed_notebook()
+    nb.cells += [nbformat.v4.new_markdown_cell("## `predict`: lists of any size\n\nKeep `code` in prose."),
+                 nbformat.v4.new_code_cell("#| export\nclass Backend:\n    def run(self): pass\ndef helper(): pass"),
+                 nbformat.v4.new_code_cell("show_doc(Backend)", outputs=[nbformat.v4.new_output("execute_result", execution_count=3,
+                     data={"text/markdown": "### Backend\n\n```python\ndef Backend(\n    path\n):\n```\n\n### helper\n\n```python\ndef helper(\n):\n```"})]),
+                 nbformat.v4.new_code_cell("#| eval: false\naudit(data)", outputs=[nbformat.v4.new_output("execute_result", execution_count=4,
+                     data={"text/plain": "a table from another run"})])]
+    nbformat.write(nb, tmp_path/"06_inference.ipynb")
+    (tmp_path/"out").mkdir()
+    page, _ = build_site.stage_notebook(tmp_path/"06_inference.ipynb", tmp_path/"out")
+    staged = nbformat.read(tmp_path/"out"/page, as_version=4)
+    prose = next(c for c in staged.cells if "lists of any size" in c.source)
+    assert prose.source == "## predict: lists of any size\n\nKeep `code` in prose."  # the table of contents keeps 'predict'
+    doc = next(c for c in staged.cells if c.source == "show_doc(Backend)").outputs[0].data["text/markdown"]
+    assert "```python\nclass Backend(" in doc and "```python\ndef helper(" in doc
+    assert next(c for c in staged.cells if c.source == "audit(data)").outputs == []  # eval: false never ran here

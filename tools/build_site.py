@@ -17,7 +17,7 @@ MkDocs (Material theme, mkdocs-jupyter), which installs from PyPI:
     python tools/build_site.py --out build/site     # elsewhere, e.g. for the browser test
     python tools/build_site.py --check              # exit 1 if docs/ was built from other inputs
 """
-import argparse, hashlib, html, json, re, shutil, sys
+import argparse, ast, hashlib, html, json, re, shutil, sys
 from pathlib import Path
 
 import nbformat, yaml
@@ -74,10 +74,32 @@ def _progress_text(model_id: str, state: dict) -> str | None:
     return html.unescape(f"{description.get('value', '')}|{'█' * filled}{' ' * (10 - filled)}| {stats.get('value', '')}")
 
 
+def _plain_headings(markdown: str) -> str:
+    "Headings without inline-code backticks: the table of contents drops code, so '## `predict`: lists' became ': lists'."
+    return re.sub(r"^(#{1,6} .*)$", lambda m: m[1].replace("`", ""), markdown, flags=re.M)
+
+
+def _class_names(nb) -> set:
+    "Classes the notebook defines: nbdev's `show_doc` prints their signatures as `def Name(`."
+    names = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code": continue
+        try: tree = ast.parse("\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!"))))
+        except SyntaxError: continue
+        names |= {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    return names
+
+
+def _class_signatures(markdown: str, classes: set) -> str:
+    "`def Name(` -> `class Name(` in a `show_doc` entry of a class."
+    return re.sub(r"(```python\n)def (\w+)\(", lambda m: f"{m[1]}class {m[2]}(" if m[2] in classes else m[0], markdown)
+
+
 def stage_notebook(path: Path, out_dir: Path) -> tuple[str, str]:
     "Write the MkDocs copy of a processed notebook; returns (page file, title)."
     nb = nbformat.read(path, as_version=4)
     widget_state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    classes = _class_names(nb)
     cells, front = [], {}
     for cell in nb.cells:
         for extra in set(cell) - CELL_KEYS[cell.cell_type]: del cell[extra]  # nbdev's bookkeeping (e.g. `has_sd`)
@@ -85,17 +107,20 @@ def stage_notebook(path: Path, out_dir: Path) -> tuple[str, str]:
         if cell.cell_type == "raw" and cell.source.startswith("---"):
             front = yaml.safe_load(cell.source.strip().strip("-")) or {}
             continue
-        if cell.cell_type == "markdown": cell.source = _page_links(cell.source)
+        if cell.cell_type == "markdown": cell.source = _plain_headings(_page_links(cell.source))
         if cell.cell_type != "code": cells.append(cell); continue
         found, cell.source = _directives(cell.source)
         if str(found.get("include", "")).lower() == "false": continue
         if str(found.get("echo", "")).lower() == "false" or not cell.source.strip():
             cell.metadata.setdefault("tags", []).append("remove_input")
-        if str(found.get("output", "")).lower() == "false": cell.outputs = []
+        # eval: false cells never run in the tested notebook, so what they show would be left over from elsewhere
+        if str(found.get("output", "")).lower() == "false" or str(found.get("eval", "")).lower() == "false": cell.outputs = []
         for output in cell.outputs:
-            view = output.get("data", {}).get(WIDGET_VIEW)
+            data = output.get("data", {})
+            view = data.get(WIDGET_VIEW)
             if view and (text := _progress_text(view["model_id"], widget_state)) is not None:
                 output["data"] = {"text/plain": text}
+            if "text/markdown" in data: data["text/markdown"] = _class_signatures(data["text/markdown"], classes)
         cells.append(cell)
     title = front.get("title") or path.stem
     heading = f"# {title}" + (f"\n\n> {front['description']}" if front.get("description") else "")
