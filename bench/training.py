@@ -165,15 +165,18 @@ def choose(candidates:dict)->str:
     return min(ties, key=lambda n: (complete[n]["change"]["epochs"], -complete[n]["validation_accuracy"]["mean"]))
 
 
-def score_test(sweep_file:Path, out:Path):
-    "Choose the recipe on validation, then score its kept models on test, once; write them as the recipe's seed table."
+def score_test(sweep_file:Path, out:Path, recipe:str|None=None, why:str|None=None):
+    """Choose the recipe on validation (or take `recipe`, saying `why`), then score its kept models on test, once; write
+    them as the recipe's seed table."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from emotion_nbdev.data import load_emotions
     from emotion_nbdev.features import scores
     from emotion_nbdev.finetune import predict_logits
     done = json.loads(sweep_file.read_text())
-    name = choose(done["candidates"])
-    done["chosen"] = dict(name=name, rule=choose.__doc__.split("\n")[0].strip() + " " + choose.__doc__.split("\n")[1].strip())
+    rule = " ".join(line.strip() for line in choose.__doc__.splitlines())
+    if recipe and not why: sys.exit("--recipe needs --why: the reason it is taken instead of the rule's choice")
+    name = recipe or choose(done["candidates"])
+    done["chosen"] = dict(name=name, rule=rule, by_rule=recipe is None, why=why)
     sweep_file.write_text(json.dumps(done, indent=2) + "\n")
     test = load_emotions()["test"]
     runs = []
@@ -185,8 +188,8 @@ def score_test(sweep_file:Path, out:Path):
         print(f"{name}, seed {run['seed']}: test acc {runs[-1]['test']['accuracy']:.4f} F1 {runs[-1]['test']['f1_macro']:.4f}")
     summary = {f"{split}_{metric}": mean_std([r[split][metric] for r in runs])
                for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}
-    result = dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), chosen=name, recipe=runs[0]["recipe"],
-                  summary=summary, runs=runs)
+    result = dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), chosen=name, chosen_by=done["chosen"],
+                  recipe=runs[0]["recipe"], summary=summary, runs=runs)
     out.write_text(json.dumps(result, indent=2) + "\n")
     for key, s in summary.items(): print(f"{key}: {s['mean']:.4f} ± {s['std']:.4f} over {len(runs)} seeds")
 
@@ -218,6 +221,8 @@ def main():
     parser.add_argument("--workers", type=int, default=1, help="with --sweep: runs side by side, one thread each")
     parser.add_argument("--score-test", action="store_true",
                         help="choose the recipe from the sweep's validation scores, score its kept models on test once, write --out")
+    parser.add_argument("--recipe", default=None, help="with --score-test: this candidate instead of the rule's choice")
+    parser.add_argument("--why", default=None, help="with --recipe: why (recorded beside it)")
     parser.add_argument("--_one", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--_recipe", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--_no-test", action="store_true", help=argparse.SUPPRESS)
@@ -226,7 +231,8 @@ def main():
     extra = {k: v for k, v in dict(epochs=args.epochs, learning_rate=args.learning_rate, batch_size=args.batch_size).items()
              if v is not None}
     if args._one is not None: return one_run(args._one, args._dir, {**extra, **json.loads(args._recipe)}, args._no_test)
-    if args.score_test: return score_test(SWEEP_RESULTS, Path(args.out))
+    if args.score_test:
+        return score_test(SWEEP_RESULTS, Path(args.out if args.out != str(RESULTS) else RESULTS), args.recipe, args.why)
     if args.sweep: return sweep(args.candidates, args.seeds, args.models, Path(args.out if args.out != str(RESULTS) else SWEEP_RESULTS),
                                    args.workers)
     if args.throughput:

@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/inference.html.md"""
 
 # %% ../nbs/06_inference.ipynb #ce5c80e8
 from __future__ import annotations
-import csv, itertools, json, os, shutil
+import csv, itertools, json, os, shutil, warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -369,10 +369,12 @@ def export_onnx(
         # eager attention exports the classic attention graph, which ONNX Runtime fuses into one Attention op
         model = cls_only(AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager").eval())
         dummy = AutoTokenizer.from_pretrained(model_dir)(["an example tweet", "another"], padding=True, return_tensors="pt")
-        torch.onnx.export(_LogitsOnly(model), (dummy["input_ids"], dummy["attention_mask"]), str(fp32), dynamo=False,
-                          input_names=["input_ids", "attention_mask"], output_names=["logits"], opset_version=opset,
-                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-                                        "logits": {0: "batch"}})
+        with warnings.catch_warnings():  # the TorchScript exporter's notes on its own deprecation and opset choices
+            warnings.simplefilter("ignore")
+            torch.onnx.export(_LogitsOnly(model), (dummy["input_ids"], dummy["attention_mask"]), str(fp32), dynamo=False,
+                              input_names=["input_ids", "attention_mask"], output_names=["logits"], opset_version=opset,
+                              dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                                            "logits": {0: "batch"}})
         stamp_file.write_text(json.dumps(stamp))
     if not fused.exists():
         config = AutoConfig.from_pretrained(model_dir)

@@ -25,6 +25,7 @@ import nbformat, yaml
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT/"_site_src"
 STAMP = "build-inputs.json"
+CSS = ROOT/"tools"/"site.css"  # the site's own styles, beside the theme's
 CELL_KEYS = {"code": {"cell_type", "id", "metadata", "source", "outputs", "execution_count"},
              "markdown": {"cell_type", "id", "metadata", "source", "attachments"}, "raw": {"cell_type", "id", "metadata", "source", "attachments"}}
 WIDGET_VIEW, WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json"
@@ -32,7 +33,7 @@ WIDGET_VIEW, WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "applica
 
 def inputs() -> dict:
     "sha256 of every file the site is built from."
-    files = sorted([*(ROOT/"nbs").glob("*.ipynb"), *(ROOT/"nbs"/"images").glob("*"), ROOT/"mkdocs.yml", Path(__file__).resolve()])
+    files = sorted([*(ROOT/"nbs").glob("*.ipynb"), *(ROOT/"nbs"/"images").glob("*"), ROOT/"mkdocs.yml", Path(__file__).resolve(), CSS])
     return {str(f.relative_to(ROOT)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
@@ -137,6 +138,7 @@ def stage(proc: Path) -> list:
     "Stage every processed notebook for MkDocs; the navigation in the sidebar's order."
     shutil.rmtree(STAGE, ignore_errors=True); STAGE.mkdir()
     shutil.copytree(ROOT/"nbs"/"images", STAGE/"images")
+    (STAGE/"stylesheets").mkdir(); shutil.copy(CSS, STAGE/"stylesheets"/"site.css")
     order = yaml.safe_load((proc/"sidebar.yml").read_text())["website"]["sidebar"]["contents"]
     nav = []
     for name in order:
