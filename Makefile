@@ -81,11 +81,12 @@ browser:
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-# Re-run every notebook top to bottom on the full data (not fast mode) and keep the outputs for the docs.
+# Re-run every notebook top to bottom on the full data (not fast mode) and keep the outputs for the docs. nbdev-test
+# runs `#| slow` cells with --flags slow and, unlike jupyter-execute, skips `eval: false` cells (e.g. a Hub upload).
 NBS ?= $(wildcard nbs/[0-9]*.ipynb) nbs/index.ipynb
 notebooks: install
-	cd nbs && for nb in $(notdir $(NBS)); do echo "running $$nb"; \
-	  env -u EMOTION_FAST $(abspath $(BIN))/jupyter-execute --inplace --timeout=-1 $$nb || exit 1; done
+	for nb in $(NBS); do echo "running $$nb"; \
+	  env -u EMOTION_FAST $(BIN)/nbdev-test --flags slow --save --n-workers 1 $$nb || exit 1; done
 	$(BIN)/nbdev-clean
 
 # The fast suite again in a second environment holding every runtime and test dependency at the lower bound

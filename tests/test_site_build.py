@@ -68,6 +68,9 @@ def test_what_a_reader_would_trip_over_is_mended(tmp_path):
                  nbformat.v4.new_code_cell("#| export\nclass Backend:\n    def run(self): pass\ndef helper(): pass"),
                  nbformat.v4.new_code_cell("show_doc(Backend)", outputs=[nbformat.v4.new_output("execute_result", execution_count=3,
                      data={"text/markdown": "### Backend\n\n```python\ndef Backend(\n    path\n):\n```\n\n### helper\n\n```python\ndef helper(\n):\n```"})]),
+                 nbformat.v4.new_code_cell("save()", outputs=[nbformat.v4.new_output("stream", name="stderr",
+                     text="\rWriting:   0%|  | 0/1\rWriting: 100%|##| 1/1\ndone\r\n")]),
+                 nbformat.v4.new_markdown_cell("x"),
                  nbformat.v4.new_code_cell("#| eval: false\naudit(data)", outputs=[nbformat.v4.new_output("execute_result", execution_count=4,
                      data={"text/plain": "a table from another run"})])]
     nbformat.write(nb, tmp_path/"06_inference.ipynb")
@@ -79,3 +82,4 @@ def test_what_a_reader_would_trip_over_is_mended(tmp_path):
     doc = next(c for c in staged.cells if c.source == "show_doc(Backend)").outputs[0].data["text/markdown"]
     assert "```python\nclass Backend(" in doc and "```python\ndef helper(" in doc
     assert next(c for c in staged.cells if c.source == "audit(data)").outputs == []  # eval: false never ran here
+    assert next(c for c in staged.cells if c.source == "save()").outputs[0].text == "Writing: 100%|##| 1/1\ndone\n"  # last frame

@@ -96,11 +96,18 @@ def _class_signatures(markdown: str, classes: set) -> str:
     return re.sub(r"(```python\n)def (\w+)\(", lambda m: f"{m[1]}class {m[2]}(" if m[2] in classes else m[0], markdown)
 
 
+def _terminal_text(text: str) -> str:
+    "A stream as a terminal leaves it: of the frames a progress bar writes with carriage returns, only the last."
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
 def stage_notebook(path: Path, out_dir: Path) -> tuple[str, str]:
     "Write the MkDocs copy of a processed notebook; returns (page file, title)."
     nb = nbformat.read(path, as_version=4)
     widget_state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    classes = _class_names(nb)
+    # nbdev's processing empties exported cells, so the classes are read from the chapter itself when it is there
+    source = ROOT/"nbs"/path.name
+    classes = _class_names(nb) | (_class_names(nbformat.read(source, as_version=4)) if source.exists() else set())
     cells, front = [], {}
     for cell in nb.cells:
         for extra in set(cell) - CELL_KEYS[cell.cell_type]: del cell[extra]  # nbdev's bookkeeping (e.g. `has_sd`)
@@ -121,7 +128,8 @@ def stage_notebook(path: Path, out_dir: Path) -> tuple[str, str]:
             view = data.get(WIDGET_VIEW)
             if view and (text := _progress_text(view["model_id"], widget_state)) is not None:
                 output["data"] = {"text/plain": text}
-            if "text/markdown" in data: data["text/markdown"] = _class_signatures(data["text/markdown"], classes)
+            if "text/markdown" in data: data["text/markdown"] = _page_links(_class_signatures(data["text/markdown"], classes))
+            if output.get("output_type") == "stream": output["text"] = _terminal_text(output["text"])
         cells.append(cell)
     title = front.get("title") or path.stem
     heading = f"# {title}" + (f"\n\n> {front['description']}" if front.get("description") else "")
