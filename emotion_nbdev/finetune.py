@@ -7,6 +7,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/finetuning.html.md"""
 # %% ../nbs/04_finetuning.ipynb #af23f694
 from __future__ import annotations
 import json, os, shutil, tempfile, time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -239,6 +240,19 @@ def _validation_split(data:DatasetDict, seed:int)->tuple[DatasetDict, dict|None]
                    f"({VALIDATION_FRACTION:.0%}, {'stratified, ' if stratified else ''}seed {seed}) to choose the best epoch")
     return DatasetDict({**data, "train": split["train"], "validation": split["test"]}), carved
 
+@contextmanager
+def _progress_bars(show:bool):
+    "While `show` is False, hide the datasets and transformers progress bars too (tokenizing, writing the weights)."
+    import datasets
+    from transformers.utils import logging as hf_logging
+    if show: yield; return
+    datasets_on, transformers_on = not datasets.are_progress_bars_disabled(), hf_logging.is_progress_bar_enabled()
+    datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
+    try: yield
+    finally:
+        if datasets_on: datasets.enable_progress_bars()
+        if transformers_on: hf_logging.enable_progress_bar()
+
 def train_classifier(
     data=None,                      # Splits train(/validation/test), or any source `load_emotions` reads; default: `load_emotions()`
     checkpoint:str|None=None,       # Encoder to fine-tune; default: `core.resolve_checkpoint()`
@@ -264,69 +278,70 @@ def train_classifier(
     **kwargs,                       # Other `training_args` / `TrainingArguments`
 )->dict:                            # The metrics written to metrics.json
     "Fine-tune a classifier, keep the best epoch by validation, evaluate on validation and test, save everything."
-    started = time.perf_counter()
-    if push_to_hub: _check_hub_login()
-    if data is None:
-        data = load_emotions()
-        if rows is None and fast_mode(): rows = FAST_ROWS
-    elif not _prepared(data): data = load_emotions(data, text_col=text_col, label_col=label_col)  # checks it, or says why not
-    available = {split: len(ds) for split, ds in data.items()} if isinstance(data, DatasetDict) else {}
-    if rows: data = fast_subset(data, rows=rows, seed=seed)
-    label_names = _check_training_data(data)
-    checkpoint = resolve_checkpoint(checkpoint)
-    asked = dict(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, warmup=warmup,
-                 label_smoothing=label_smoothing, freeze_embeddings=freeze_embeddings, dropout=dropout)
-    recipe = {**default_recipe(checkpoint), **{k: v for k, v in asked.items() if v is not None}}
-    _check_settings(recipe, max_length, checkpoint)
-    logger.info(f"recipe for {checkpoint_label(checkpoint)}: {recipe}")
-    output_dir = Path(output_dir).expanduser()
-    marker = output_dir/RUN_MARKER
-    # under torchrun only the main process checks and writes the folder (the others would see its marker)
-    record = _prepare_output_dir(output_dir, overwrite, resume) if _is_main_process() else {"checkpoints": []}
-    if _is_main_process():
-        if overwrite and not resume:  # a fresh run: its predecessor's checkpoints (ours, listed) go first
+    with _progress_bars(not kwargs.get("disable_tqdm", False)):  # no bars asked for: none at all
+        started = time.perf_counter()
+        if push_to_hub: _check_hub_login()
+        if data is None:
+            data = load_emotions()
+            if rows is None and fast_mode(): rows = FAST_ROWS
+        elif not _prepared(data): data = load_emotions(data, text_col=text_col, label_col=label_col)  # checks it, or says why not
+        available = {split: len(ds) for split, ds in data.items()} if isinstance(data, DatasetDict) else {}
+        if rows: data = fast_subset(data, rows=rows, seed=seed)
+        label_names = _check_training_data(data)
+        checkpoint = resolve_checkpoint(checkpoint)
+        asked = dict(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, warmup=warmup,
+                     label_smoothing=label_smoothing, freeze_embeddings=freeze_embeddings, dropout=dropout)
+        recipe = {**default_recipe(checkpoint), **{k: v for k, v in asked.items() if v is not None}}
+        _check_settings(recipe, max_length, checkpoint)
+        logger.info(f"recipe for {checkpoint_label(checkpoint)}: {recipe}")
+        output_dir = Path(output_dir).expanduser()
+        marker = output_dir/RUN_MARKER
+        # under torchrun only the main process checks and writes the folder (the others would see its marker)
+        record = _prepare_output_dir(output_dir, overwrite, resume) if _is_main_process() else {"checkpoints": []}
+        if _is_main_process():
+            if overwrite and not resume:  # a fresh run: its predecessor's checkpoints (ours, listed) go first
+                for name in record["checkpoints"]: shutil.rmtree(output_dir/name, ignore_errors=True)
+                record = {"checkpoints": []}
+            write_atomic(marker, json.dumps(record, indent=2))
+        seed_everything(seed)
+        data, carved = _validation_split(data, seed)
+        used = {split: len(ds) for split, ds in data.items()}
+        if rows: logger.warning(f"subsampled run: rows used per split {used} (of {available})")
+        tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+        encoded = tokenize(data, tokenizer, max_length=max_length)
+        model = emotion_model(checkpoint, label_names, freeze_body, recipe["freeze_embeddings"], recipe["dropout"])
+        args = training_args(output_dir, seed=seed, **{k: v for k, v in recipe.items() if k not in ("freeze_embeddings", "dropout")},
+                             **kwargs)
+        trainer = Trainer(model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
+                          processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
+                          compute_metrics=compute_metrics, callbacks=[_RecordCheckpoints(marker, record), *(callbacks or [])])
+        if args.disable_tqdm: trainer.remove_callback(PrinterCallback)  # no bars asked for: no printed logs either
+        last = get_last_checkpoint(str(output_dir)) if resume else None
+        if resume and last is None: logger.warning(f"resume=True but {output_dir} holds no checkpoint: training from scratch")
+        start = time.perf_counter()
+        train_out = trainer.train(resume_from_checkpoint=last)
+        train_seconds = time.perf_counter() - start
+        metrics = dict(checkpoint=checkpoint_label(checkpoint), recipe={**recipe, "seed": seed, "freeze_body": freeze_body,
+                                                             "max_length": max_length},
+                       rows_used=used, rows_available=available, subsampled=bool(rows), validation_from_train=carved,
+                       train_seconds=round(train_seconds, 1), train_samples_per_second=train_out.metrics.get("train_samples_per_second"),
+                       best_checkpoint_epoch=trainer.state.epoch if trainer.state.best_model_checkpoint is None else
+                            _epoch_of(trainer.state, trainer.state.best_model_checkpoint),
+                       resumed_from=last, world_size=args.world_size, environment=_environment(args),
+                       history=_history(trainer.state.log_history))
+        for split in [s for s in ("validation", "test") if s in encoded]:
+            result = trainer.evaluate(encoded[split], metric_key_prefix=split)
+            metrics[split] = {k.removeprefix(f"{split}_"): v for k, v in result.items() if k.startswith(f"{split}_")}
+        metrics["seconds"] = round(time.perf_counter() - started, 1)  # the whole job: data, model, training, evaluation
+        if "test" not in encoded: logger.warning("the data has no test split: scored on validation only")
+        if trainer.is_world_process_zero():
+            _save_model(trainer, output_dir)
+            write_atomic(output_dir/"README.md", _model_card(output_dir.name, checkpoint_label(checkpoint), label_names, metrics, metrics["recipe"]))
+            write_atomic(output_dir/"metrics.json", json.dumps(metrics, indent=2) + "\n")  # last: it marks a finished run
             for name in record["checkpoints"]: shutil.rmtree(output_dir/name, ignore_errors=True)
-            record = {"checkpoints": []}
-        write_atomic(marker, json.dumps(record, indent=2))
-    seed_everything(seed)
-    data, carved = _validation_split(data, seed)
-    used = {split: len(ds) for split, ds in data.items()}
-    if rows: logger.warning(f"subsampled run: rows used per split {used} (of {available})")
-    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-    encoded = tokenize(data, tokenizer, max_length=max_length)
-    model = emotion_model(checkpoint, label_names, freeze_body, recipe["freeze_embeddings"], recipe["dropout"])
-    args = training_args(output_dir, seed=seed, **{k: v for k, v in recipe.items() if k not in ("freeze_embeddings", "dropout")},
-                         **kwargs)
-    trainer = Trainer(model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
-                      processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
-                      compute_metrics=compute_metrics, callbacks=[_RecordCheckpoints(marker, record), *(callbacks or [])])
-    if args.disable_tqdm: trainer.remove_callback(PrinterCallback)  # no bars asked for: no printed logs either
-    last = get_last_checkpoint(str(output_dir)) if resume else None
-    if resume and last is None: logger.warning(f"resume=True but {output_dir} holds no checkpoint: training from scratch")
-    start = time.perf_counter()
-    train_out = trainer.train(resume_from_checkpoint=last)
-    train_seconds = time.perf_counter() - start
-    metrics = dict(checkpoint=checkpoint_label(checkpoint), recipe={**recipe, "seed": seed, "freeze_body": freeze_body,
-                                                         "max_length": max_length},
-                   rows_used=used, rows_available=available, subsampled=bool(rows), validation_from_train=carved,
-                   train_seconds=round(train_seconds, 1), train_samples_per_second=train_out.metrics.get("train_samples_per_second"),
-                   best_checkpoint_epoch=trainer.state.epoch if trainer.state.best_model_checkpoint is None else
-                        _epoch_of(trainer.state, trainer.state.best_model_checkpoint),
-                   resumed_from=last, world_size=args.world_size, environment=_environment(args),
-                   history=_history(trainer.state.log_history))
-    for split in [s for s in ("validation", "test") if s in encoded]:
-        result = trainer.evaluate(encoded[split], metric_key_prefix=split)
-        metrics[split] = {k.removeprefix(f"{split}_"): v for k, v in result.items() if k.startswith(f"{split}_")}
-    metrics["seconds"] = round(time.perf_counter() - started, 1)  # the whole job: data, model, training, evaluation
-    if "test" not in encoded: logger.warning("the data has no test split: scored on validation only")
-    if trainer.is_world_process_zero():
-        _save_model(trainer, output_dir)
-        write_atomic(output_dir/"README.md", _model_card(output_dir.name, checkpoint_label(checkpoint), label_names, metrics, metrics["recipe"]))
-        write_atomic(output_dir/"metrics.json", json.dumps(metrics, indent=2) + "\n")  # last: it marks a finished run
-        for name in record["checkpoints"]: shutil.rmtree(output_dir/name, ignore_errors=True)
-        record["checkpoints"] = []; write_atomic(marker, json.dumps(record, indent=2))
-        if push_to_hub: trainer.push_to_hub(hub_model_id or output_dir.name)
-    return metrics
+            record["checkpoints"] = []; write_atomic(marker, json.dumps(record, indent=2))
+            if push_to_hub: trainer.push_to_hub(hub_model_id or output_dir.name)
+        return metrics
 
 def _environment(args)->dict:
     "What the speed of a run depends on: device, threads and library versions."
@@ -411,7 +426,8 @@ def batched_logits(
     progress:bool=False,        # Show a progress bar
 )->tuple[np.ndarray, np.ndarray]: # (logits, truncated flags), in input order
     "Logits of a classifier for `texts`, run in length-sorted batches: the one batching path of error analysis and inference."
-    encoded = tokenizer(list(texts), truncation=False)["input_ids"]
+    # one token past the limit marks a text as too long, without tokenizing it all or the tokenizer warning about it
+    encoded = tokenizer(list(texts), truncation=True, max_length=max_length + 1)["input_ids"]
     truncated = np.array([len(ids) > max_length for ids in encoded], dtype=bool)
     ids = [i if len(i) <= max_length else i[:max_length - 1] + i[-1:] for i in encoded]
     batches = list(padded_batches(tokenizer, ids, batch_size, return_tensors="np"))

@@ -117,3 +117,26 @@ def test_cli_predict_errors(trained_tiny, tmp_path):
     assert main(["predict", "--model", str(trained_tiny)]) == 2   # neither texts nor --file
     (tmp_path/"e.txt").write_text("")
     assert main(["predict", "--model", str(trained_tiny), "--file", str(tmp_path/"e.txt")]) == 2
+
+
+def test_truncation_flag_at_the_limit_without_the_tokenizers_warning(clf):
+    "A text of exactly `max_length` tokens is whole; one token more is cut (its closing token kept) and flagged, quietly."
+    import logging
+    from transformers import AutoTokenizer
+    from emotion_nbdev.finetune import batched_logits
+    tok, limit = AutoTokenizer.from_pretrained(clf.model_dir), 16  # a fresh tokenizer: it warns once per instance
+    words = lambda n: " ".join(["happy"] * n)  # one token per word, plus [CLS] and [SEP]
+    texts = [words(limit - 2), words(limit - 1), words(tok.model_max_length + 10)]
+    seen, warnings = [], []
+    def run(batches):
+        for b in batches:
+            seen.extend(b["input_ids"][i][b["attention_mask"][i] == 1].tolist() for i in range(len(b["input_ids"])))
+            yield np.zeros((len(b["input_ids"]), 2), dtype=np.float32)
+    handler = logging.Handler(); handler.emit = lambda record: warnings.append(record.getMessage())
+    logging.getLogger("transformers").addHandler(handler)
+    try: _, truncated = batched_logits(run, tok, texts, batch_size=1, max_length=limit)
+    finally: logging.getLogger("transformers").removeHandler(handler)
+    assert truncated.tolist() == [False, True, True]
+    assert sorted(len(ids) for ids in seen) == [limit, limit, limit]
+    assert all(ids[-1] == tok.sep_token_id for ids in seen)
+    assert not [w for w in warnings if "longer than the specified maximum" in w], warnings

@@ -83,3 +83,15 @@ def test_what_a_reader_would_trip_over_is_mended(tmp_path):
     assert "```python\nclass Backend(" in doc and "```python\ndef helper(" in doc
     assert next(c for c in staged.cells if c.source == "audit(data)").outputs == []  # eval: false never ran here
     assert next(c for c in staged.cells if c.source == "save()").outputs[0].text == "Writing: 100%|##| 1/1\ndone\n"  # last frame
+
+
+def test_streams_keep_what_a_terminal_shows():
+    "Progress bars rewrite their line with \\r; nested bars (Trainer's evaluation inside training) move up with ESC [ A."
+    one_bar = "Tokenizing:   0%|   | 0/60\rTokenizing: 100%|###| 60/60\nsaved\n"
+    assert build_site._terminal_text(one_bar) == "Tokenizing: 100%|###| 60/60\nsaved\n"
+    nested = ("  0%| | 0/17\r 50%|#| 8/17\n  0%| | 0/2\x1b[A\n100%|#| 2/2\x1b[A\r"
+              "                \x1b[A\r100%|#| 17/17\n\x1b[K{'eval_loss': '1.6'}\n")
+    shown = build_site._terminal_text(nested)
+    assert "\x1b" not in shown and "[A" not in shown
+    assert shown.splitlines()[0] == "100%|#| 17/17" and "{'eval_loss': '1.6'}" in shown
+    assert not any("0%|" in line and "100%" not in line for line in shown.splitlines())

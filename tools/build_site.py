@@ -97,8 +97,23 @@ def _class_signatures(markdown: str, classes: set) -> str:
 
 
 def _terminal_text(text: str) -> str:
-    "A stream as a terminal leaves it: of the frames a progress bar writes with carriage returns, only the last."
-    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
+    """A stream as a terminal leaves it on screen: a carriage return rewrites its line (a progress bar's frames), the
+    cursor-up sequence of nested bars (ESC [ A) moves to the line above, and other escape sequences are dropped."""
+    lines, row, col = [[]], 0, 0
+    for token in re.split(r"(\x1b\[[0-9;]*[A-Za-z]|\r|\n)", text):
+        if token == "\n": row, col = row + 1, 0
+        elif token == "\r": col = 0
+        elif token == "\x1b[A": row = max(row - 1, 0)
+        elif token.startswith("\x1b["): continue
+        else:
+            while len(lines) <= row: lines.append([])
+            line = lines[row]
+            line.extend(" " * (col - len(line)))  # a cursor past the end (moved up onto a shorter line)
+            line[col:col + len(token)] = token
+            col += len(token)
+            continue
+        while len(lines) <= row: lines.append([])
+    return "\n".join("".join(line).rstrip() for line in lines)
 
 
 def stage_notebook(path: Path, out_dir: Path) -> tuple[str, str]:
