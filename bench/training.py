@@ -19,7 +19,16 @@ VARIANTS = [
     ("evaluation batches of 32", dict(eval_batch_size=32)),
     ("+ frozen word embeddings", dict(freeze_embeddings=True)),
     ("+ no dropout", dict(dropout=0.0)),
+    # a model change like dropout off: not in the recorded table yet, and not swept on validation
+    ("frozen word embeddings + lower 3 encoder layers frozen", dict(dropout=None, frozen_layers=3)),
 ]
+
+
+def freeze_lower_layers(model, n:int):
+    "Keep the first `n` encoder layers as pre-trained: no gradient flows below layer `n`."
+    body = model.base_model
+    for layer in (body.encoder if hasattr(body, "encoder") else body.transformer).layer[:n]:
+        for param in layer.parameters(): param.requires_grad = False
 
 
 def throughput(steps, repeats, names):
@@ -46,6 +55,7 @@ def throughput(steps, repeats, names):
             seed_everything(42)
             model = emotion_model(checkpoint, data["train"].features["label"].names,
                                   freeze_embeddings=s["freeze_embeddings"], dropout=s["dropout"])
+            if s.get("frozen_layers"): freeze_lower_layers(model, s["frozen_layers"])
             args = training_args("/tmp/emotion-throughput", max_steps=steps, learning_rate=recipe["learning_rate"],
                                  batch_size=recipe["batch_size"], eval_batch_size=s["eval_batch_size"], eval_strategy="no",
                                  save_strategy="no", load_best_model_at_end=False, logging_strategy="no", disable_tqdm=True)
