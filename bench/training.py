@@ -242,7 +242,7 @@ def main():
              if v is not None}
     if args._one is not None: return one_run(args._one, args._dir, {**extra, **json.loads(args._recipe)}, args._no_test)
     if args.score_test:
-        return score_test(SWEEP_RESULTS, Path(args.out if args.out != str(RESULTS) else RESULTS), args.recipe, args.why)
+        return score_test(SWEEP_RESULTS, Path(args.out), args.recipe, args.why)
     if args.sweep: return sweep(args.candidates, args.seeds, args.models, Path(args.out if args.out != str(RESULTS) else SWEEP_RESULTS),
                                    args.workers)
     if args.throughput:

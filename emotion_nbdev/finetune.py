@@ -32,6 +32,19 @@ __all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'VALIDATION_FRACTION', 'TINY_MODEL_
 # %% ../nbs/04_finetuning.ipynb #9d4a2fe4
 DROPOUT_SETTINGS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout", "attention_dropout")  # BERT, RoBERTa; DistilBERT
 
+@contextmanager
+def _progress_bars(show:bool):
+    "While `show` is False, hide the datasets and transformers progress bars too (tokenizing, writing the weights)."
+    import datasets
+    from transformers.utils import logging as hf_logging
+    if show: yield; return
+    datasets_on, transformers_on = not datasets.are_progress_bars_disabled(), hf_logging.is_progress_bar_enabled()
+    datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
+    try: yield
+    finally:
+        if datasets_on: datasets.enable_progress_bars()
+        if transformers_on: hf_logging.enable_progress_bar()
+
 def emotion_model(
     checkpoint:str,                 # Encoder to start from
     label_names:list[str],          # Class names, in id order
@@ -44,16 +57,14 @@ def emotion_model(
     from transformers.utils import logging as hf_logging
     config = AutoConfig.from_pretrained(checkpoint)
     dropouts = {name: dropout for name in DROPOUT_SETTINGS if dropout is not None and hasattr(config, name)}
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # its load report announces the new head, which is expected, with the folder's full path
-    hf_logging.disable_progress_bar()
     try:
-        model, loading = AutoModelForSequenceClassification.from_pretrained(
-            checkpoint, num_labels=len(label_names), **dropouts, output_loading_info=True,
-            id2label=dict(enumerate(label_names)), label2id={name: i for i, name in enumerate(label_names)})
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars: hf_logging.enable_progress_bar()
+        with _progress_bars(False):
+            model, loading = AutoModelForSequenceClassification.from_pretrained(
+                checkpoint, num_labels=len(label_names), **dropouts, output_loading_info=True,
+                id2label=dict(enumerate(label_names)), label2id={name: i for i, name in enumerate(label_names)})
+    finally: hf_logging.set_verbosity(verbosity)
     head = {name for name, _ in model.named_parameters() if not name.startswith(model.base_model_prefix + ".")}
     if missing := [k for k in loading["missing_keys"] if k not in head]:
         logger.warning(f"{checkpoint_label(checkpoint)} lacks these encoder weights, initialised at random: {missing[:10]}")
@@ -239,19 +250,6 @@ def _validation_split(data:DatasetDict, seed:int)->tuple[DatasetDict, dict|None]
     logger.warning(f"the data has no validation split: using {carved['rows']:,} of the {len(data['train']):,} training rows "
                    f"({VALIDATION_FRACTION:.0%}, {'stratified, ' if stratified else ''}seed {seed}) to choose the best epoch")
     return DatasetDict({**data, "train": split["train"], "validation": split["test"]}), carved
-
-@contextmanager
-def _progress_bars(show:bool):
-    "While `show` is False, hide the datasets and transformers progress bars too (tokenizing, writing the weights)."
-    import datasets
-    from transformers.utils import logging as hf_logging
-    if show: yield; return
-    datasets_on, transformers_on = not datasets.are_progress_bars_disabled(), hf_logging.is_progress_bar_enabled()
-    datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
-    try: yield
-    finally:
-        if datasets_on: datasets.enable_progress_bars()
-        if transformers_on: hf_logging.enable_progress_bar()
 
 def train_classifier(
     data=None,                      # Splits train(/validation/test), or any source `load_emotions` reads; default: `load_emotions()`

@@ -101,18 +101,16 @@ def _terminal_text(text: str) -> str:
     cursor-up sequence of nested bars (ESC [ A) moves to the line above, and other escape sequences are dropped."""
     lines, row, col = [[]], 0, 0
     for token in re.split(r"(\x1b\[[0-9;]*[A-Za-z]|\r|\n)", text):
-        if token == "\n": row, col = row + 1, 0
+        if token == "\n":
+            row, col = row + 1, 0
+            if row == len(lines): lines.append([])
         elif token == "\r": col = 0
         elif token == "\x1b[A": row = max(row - 1, 0)
-        elif token.startswith("\x1b["): continue
-        else:
-            while len(lines) <= row: lines.append([])
+        elif token and not token.startswith("\x1b["):  # text (other escape sequences are dropped)
             line = lines[row]
             line.extend(" " * (col - len(line)))  # a cursor past the end (moved up onto a shorter line)
             line[col:col + len(token)] = token
             col += len(token)
-            continue
-        while len(lines) <= row: lines.append([])
     return "\n".join("".join(line).rstrip() for line in lines)
 
 
