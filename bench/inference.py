@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from transformers import pipeline
 
+from emotion_nbdev.settings import cpu_count
 from emotion_nbdev.data import load_emotions
 from emotion_nbdev.inference import EmotionClassifier
 
@@ -64,7 +65,7 @@ def main():
     summary = dict(speedup_vs_naive=round(fast["tweets_per_s"] / base["tweets_per_s"], 2),
                    onnx_accuracy_loss_points=round(100 * (results[1]["test_accuracy"] - fast["test_accuracy"]), 2),
                    targets=dict(speedup=">= 5x", tweets_per_s=">= 400", p50_ms="<= 4", accuracy_loss_points="<= 0.5"))
-    out = dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), torch_threads=torch.get_num_threads(),
+    out = dict(machine=platform.machine(), cpus=cpu_count(), torch_threads=torch.get_num_threads(),
                tweets=len(texts), latency_tweets=len(single), batch_size=args.batch_size or "backend default (64 torch, 16 onnx)", summary=summary, paths=results)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")

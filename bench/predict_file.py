@@ -12,14 +12,16 @@
 import argparse, json, os, platform, resource, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
+from emotion_nbdev.settings import cpu_count
+
 RESULTS = Path(__file__).parent/"results"/"predict_file.json"
 
 
 def classifier_folder(folder:Path, base:str|None)->Path:
     "A saved 6-class classifier: on `base` (untrained head), else on a tiny random BERT."
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from emotion_nbdev.core import EMOTIONS, resolve_checkpoint
-    from emotion_nbdev.finetune import tiny_checkpoint
+    from emotion_nbdev.settings import EMOTIONS, resolve_checkpoint
+    from emotion_nbdev.tiny import tiny_checkpoint
     base = base or str(tiny_checkpoint(folder/"encoder"))
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=6, id2label=dict(enumerate(EMOTIONS)),
                                                                label2id={n: i for i, n in enumerate(EMOTIONS)})
@@ -37,7 +39,7 @@ def write_csv(path:Path, texts:list, rows:int):
 
 def one_file(model:str, path:str, output:str):
     "In a fresh process: label `path`, print seconds and peak memory."
-    from emotion_nbdev.inference import predict_file
+    from emotion_nbdev.predict_files import predict_file
     start = time.perf_counter()
     predict_file(path, output, model_dir=model, progress=False)
     seconds = time.perf_counter() - start
@@ -53,9 +55,10 @@ def main():
     args = parser.parse_args()
     if args._one: return one_file(*args._one)
 
-    from emotion_nbdev.core import offline_checkpoint
+    from emotion_nbdev.settings import offline_checkpoint
     from emotion_nbdev.data import load_emotions
-    from emotion_nbdev.inference import EmotionClassifier, predict_file
+    from emotion_nbdev.inference import EmotionClassifier
+    from emotion_nbdev.predict_files import predict_file
     texts = list(load_emotions()["test"]["text"])
     work = Path(tempfile.mkdtemp(prefix="bench-predict-"))
 
@@ -94,7 +97,7 @@ def main():
         throughput.append(row); print(row, flush=True)
 
     ratio = memory[-1]["peak_rss_mib"] / memory[0]["peak_rss_mib"]
-    result = dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), chunk_size=4096, memory=memory,
+    result = dict(machine=platform.machine(), cpus=cpu_count(), chunk_size=4096, memory=memory,
                   peak_rss_ratio=round(ratio, 3), throughput=throughput, repeats=args.repeats)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(f"peak memory {args.lines[1]:,} vs {args.lines[0]:,} lines: x{ratio:.3f}")

@@ -11,6 +11,8 @@ scores; then the mean and standard deviation over seeds.
 import argparse, json, os, platform, resource, statistics, subprocess, sys, tempfile
 from pathlib import Path
 
+from emotion_nbdev.settings import cpu_count
+
 RESULTS = Path(__file__).parent/"results"/"training.json"
 THROUGHPUT = Path(__file__).parent/"results"/"training_throughput.json"
 # Each variant adds to the one before it; `today` spells out the settings before this benchmark.
@@ -35,9 +37,10 @@ def throughput(steps, repeats, names):
     "Samples/s of `steps` training steps for each variant (same data, seed and batches), median over repeats; validation after."
     import time
     from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer
-    from emotion_nbdev.core import resolve_checkpoint, seed_everything
+    from emotion_nbdev.settings import resolve_checkpoint, seed_everything
     from emotion_nbdev.data import load_emotions
-    from emotion_nbdev.finetune import compute_metrics, default_recipe, emotion_model, training_args
+    from emotion_nbdev.finetune import compute_metrics, default_recipe, training_args
+    from emotion_nbdev.training import recipe_model
     from emotion_nbdev.tokenization import tokenize
     checkpoint = resolve_checkpoint(verbose=False)
     data = load_emotions()
@@ -53,8 +56,7 @@ def throughput(steps, repeats, names):
     for repeat in range(-1, repeats):  # repeat -1 warms the process up and is not recorded
         for name, s in variants:  # interleaved, so drift in the machine's speed hits every variant alike
             seed_everything(42)
-            model = emotion_model(checkpoint, data["train"].features["label"].names,
-                                  freeze_embeddings=s["freeze_embeddings"], dropout=s["dropout"])
+            model = recipe_model(checkpoint, data["train"].features["label"].names, s)
             if s.get("frozen_layers"): freeze_lower_layers(model, s["frozen_layers"])
             args = training_args("/tmp/emotion-throughput", max_steps=steps, learning_rate=recipe["learning_rate"],
                                  batch_size=recipe["batch_size"], eval_batch_size=s["eval_batch_size"], eval_strategy="no",
@@ -79,7 +81,7 @@ def throughput(steps, repeats, names):
         print(f"{name:28s} {r['samples_per_second']:6.1f} samples/s (x{r['speedup']:.2f}); validation pass {r['eval_seconds']:.1f}s; "
               f"validation accuracy after {steps} steps {r['validation_accuracy_after_steps']:.4f}")
     import torch
-    return dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), threads=torch.get_num_threads(),
+    return dict(machine=platform.machine(), cpus=cpu_count(), threads=torch.get_num_threads(),
                 checkpoint=Path(checkpoint).name, steps=steps, batch_size=recipe["batch_size"], repeats=repeats,
                 learning_rate=recipe["learning_rate"], variants=results)
 
@@ -105,7 +107,7 @@ CANDIDATES = [(name, {**SWEEP_BASE, **change}) for name, change in [  # in the o
 
 def one_run(seed, output_dir, extra, no_test=False):
     "Train once in this process; print a JSON line with the metrics and the peak memory."
-    from emotion_nbdev.finetune import train_classifier
+    from emotion_nbdev.training import train_classifier
     data = None
     if no_test:  # a recipe search sees validation only
         from emotion_nbdev.data import load_emotions
@@ -178,10 +180,10 @@ def choose(candidates:dict)->str:
 def score_test(sweep_file:Path, out:Path, recipe:str|None=None, why:str|None=None):
     """Choose the recipe on validation (or take `recipe`, saying `why`), then score its kept models on test, once; write
     them as the recipe's seed table."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    import numpy as np
     from emotion_nbdev.data import load_emotions
     from emotion_nbdev.features import scores
-    from emotion_nbdev.finetune import predict_logits
+    from emotion_nbdev.inference import EmotionClassifier
     done = json.loads(sweep_file.read_text())
     rule = " ".join(line.strip() for line in choose.__doc__.splitlines())
     if recipe and not why: sys.exit("--recipe needs --why: the reason it is taken instead of the rule's choice")
@@ -191,22 +193,17 @@ def score_test(sweep_file:Path, out:Path, recipe:str|None=None, why:str|None=Non
     test = load_emotions()["test"]
     runs = []
     for run in done["candidates"][name]["runs"]:
-        model = AutoModelForSequenceClassification.from_pretrained(run["model_dir"])
-        logits = predict_logits(model, AutoTokenizer.from_pretrained(run["model_dir"]), test["text"])
-        loss = float(torch_loss(logits, test["label"]))
-        runs.append({**run, "test": dict(loss=loss, **scores(test["label"], logits.argmax(-1)))})
+        probs, _ = EmotionClassifier(run["model_dir"], max_length=128).probabilities(test["text"])
+        loss = float(-np.log(probs[np.arange(len(probs)), test["label"]]).mean())  # cross-entropy
+        runs.append({**run, "test": dict(loss=loss, **scores(test["label"], probs.argmax(-1)))})
         print(f"{name}, seed {run['seed']}: test acc {runs[-1]['test']['accuracy']:.4f} F1 {runs[-1]['test']['f1_macro']:.4f}")
     summary = {f"{split}_{metric}": mean_std([r[split][metric] for r in runs])
                for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}
-    result = dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), chosen=name, chosen_by=done["chosen"],
+    result = dict(machine=platform.machine(), cpus=cpu_count(), chosen=name, chosen_by=done["chosen"],
                   recipe=runs[0]["recipe"], summary=summary, runs=runs)
     out.write_text(json.dumps(result, indent=2) + "\n")
     for key, s in summary.items(): print(f"{key}: {s['mean']:.4f} ± {s['std']:.4f} over {len(runs)} seeds")
 
-
-def torch_loss(logits, labels):
-    import torch
-    return torch.nn.functional.cross_entropy(torch.as_tensor(logits), torch.as_tensor(labels)).item()
 
 
 def slug(name): return "".join(c if c.isalnum() else "-" for c in name).strip("-")
@@ -268,7 +265,7 @@ def main():
 
     summary = {f"{split}_{metric}": mean_std([r[split][metric] for r in runs])
                for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}
-    result = dict(machine=platform.machine(), cpus=len(os.sched_getaffinity(0)), recipe=runs[0]["recipe"],
+    result = dict(machine=platform.machine(), cpus=cpu_count(), recipe=runs[0]["recipe"],
                   checkpoint=Path(runs[0]["checkpoint"]).name, summary=summary, runs=runs)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from emotion_nbdev.core import EMOTIONS, logger
+from emotion_nbdev.settings import EMOTIONS, logger
 
 WORDS = {"sadness": ["sad", "lonely", "miserable", "gloomy"], "joy": ["happy", "glad", "cheerful", "delighted"],
          "love": ["loving", "tender", "adored", "affectionate"], "anger": ["angry", "furious", "irritated", "mad"],
@@ -43,7 +43,7 @@ def carer_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     "A tiny random BERT with the real WordPiece tokenizer."
-    from emotion_nbdev.finetune import tiny_checkpoint
+    from emotion_nbdev.tiny import tiny_checkpoint
     return tiny_checkpoint(tmp_path_factory.mktemp("tiny")/"tiny")
 
 
@@ -51,7 +51,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 def trained_tiny(carer_dir, tiny_model_dir, tmp_path_factory) -> Path:
     "The tiny model fine-tuned for one epoch on the synthetic data, saved as a full model folder."
     from emotion_nbdev.data import load_emotions
-    from emotion_nbdev.finetune import train_classifier
+    from emotion_nbdev.training import train_classifier
     out = tmp_path_factory.mktemp("trained")/"model"
     train_classifier(load_emotions(carer_dir), str(tiny_model_dir), out, epochs=1, batch_size=16, learning_rate=1e-3,
                      disable_tqdm=True)

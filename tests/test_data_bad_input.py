@@ -4,7 +4,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from emotion_nbdev.data import load_emotions, read_carer
+from emotion_nbdev.data import load_emotions
+from emotion_nbdev.own_data import read_carer
 
 GOOD = "i feel great;joy\ni am so sad;sadness\n"
 

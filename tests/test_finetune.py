@@ -56,7 +56,7 @@ def test_saved_model_loads_in_plain_pipeline(carer_dir, tiny_model_dir, tmp_path
 
 def test_push_to_hub_without_login_says_how(monkeypatch, carer_dir, tiny_model_dir, tmp_path):
     from emotion_nbdev.data import load_emotions
-    from emotion_nbdev.finetune import train_classifier
+    from emotion_nbdev.training import train_classifier
     monkeypatch.setenv("HF_HUB_OFFLINE", "1"); monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path/"hf"))
     with pytest.raises(RuntimeError, match="not logged in.*Fix: run `huggingface-cli login`"):

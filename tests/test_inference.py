@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from emotion_nbdev.cli import main
-from emotion_nbdev.inference import EmotionClassifier, predict, predict_file
+from emotion_nbdev.inference import EmotionClassifier, predict
+from emotion_nbdev.predict_files import predict_file
 
 EXE = Path(sys.executable).parent/"emotion-nbdev"
 
@@ -123,18 +124,20 @@ def test_truncation_flag_at_the_limit_without_the_tokenizers_warning(clf):
     "A text of exactly `max_length` tokens is whole; one token more is cut (its closing token kept) and flagged, quietly."
     import logging
     from transformers import AutoTokenizer
-    from emotion_nbdev.finetune import batched_logits
-    tok, limit = AutoTokenizer.from_pretrained(clf.model_dir), 16  # a fresh tokenizer: it warns once per instance
+    tok, limit = AutoTokenizer.from_pretrained(clf.model_dir), 16
+    classifier = EmotionClassifier(clf.model_dir, max_length=limit)
     words = lambda n: " ".join(["happy"] * n)  # one token per word, plus [CLS] and [SEP]
     texts = [words(limit - 2), words(limit - 1), words(tok.model_max_length + 10)]
     seen, warnings = [], []
-    def run(batches):
-        for b in batches:
-            seen.extend(b["input_ids"][i][b["attention_mask"][i] == 1].tolist() for i in range(len(b["input_ids"])))
-            yield np.zeros((len(b["input_ids"]), 2), dtype=np.float32)
+    class Recording:  # a backend that records the batches it is given
+        batch_size = 1
+        def map(self, batches):
+            for b in batches: seen.extend(b["input_ids"][i][b["attention_mask"][i] == 1].tolist() for i in range(len(b["input_ids"])))
+            return [np.zeros((len(b["input_ids"]), len(classifier.label_names)), dtype=np.float32) for b in batches]
+    classifier.backend = Recording()
     handler = logging.Handler(); handler.emit = lambda record: warnings.append(record.getMessage())
     logging.getLogger("transformers").addHandler(handler)
-    try: _, truncated = batched_logits(run, tok, texts, batch_size=1, max_length=limit)
+    try: _, truncated = classifier.probabilities(texts, batch_size=1)
     finally: logging.getLogger("transformers").removeHandler(handler)
     assert truncated.tolist() == [False, True, True]
     assert sorted(len(ids) for ids in seen) == [limit, limit, limit]

@@ -8,9 +8,11 @@ import pytest
 from datasets import ClassLabel, Dataset, DatasetDict
 
 from emotion_nbdev.cli import main
-from emotion_nbdev.data import load_emotions, table_rows
-from emotion_nbdev.finetune import RUN_MARKER, train_classifier
-from emotion_nbdev.inference import EmotionClassifier, predict, predict_file
+from emotion_nbdev.data import load_emotions
+from emotion_nbdev.files import table_rows
+from emotion_nbdev.training import RUN_MARKER, train_classifier
+from emotion_nbdev.inference import EmotionClassifier, predict
+from emotion_nbdev.predict_files import predict_file
 
 EXE = Path(sys.executable).parent/"emotion-nbdev"
 TRAIN = ["--epochs", "1", "--batch-size", "16", "--learning-rate", "1e-3"]
@@ -214,10 +216,10 @@ def test_predict_output_rules(trained_tiny, tmp_path, capsys):
 class StopAfter:
     "A classifier stand-in that stops the process after `n` calls, the way a kill would."
     def __init__(self, classifier, n): self.classifier, self.n, self.label_names = classifier, n, classifier.label_names
-    def predict(self, *args, **kwargs):
+    def predictions(self, *args, **kwargs):
         if self.n == 0: raise KeyboardInterrupt
         self.n -= 1
-        return self.classifier.predict(*args, **kwargs)
+        return self.classifier.predictions(*args, **kwargs)
 
 
 def test_killed_predict_resumes_without_duplicates_or_gaps(trained_tiny, tmp_path, capsys):
@@ -380,8 +382,8 @@ def test_cli_messages_never_suggest_keyword_arguments(trained_tiny, capsys):
 
 def test_hub_id_that_does_not_exist_while_the_hub_answers(monkeypatch):
     import datasets
-    from emotion_nbdev import data
-    monkeypatch.setattr(data, "hub_reachable", lambda: True)
+    from emotion_nbdev import own_data
+    monkeypatch.setattr(own_data, "hub_reachable", lambda: True)
     class DatasetNotFoundError(Exception): pass
     def not_found(name, *args, **kwargs): raise DatasetNotFoundError(f"Dataset '{name}' doesn't exist on the Hub")
     monkeypatch.setattr(datasets, "load_dataset", not_found)

@@ -8,7 +8,7 @@ import argparse, json, os, signal
 from transformers import TrainerCallback
 
 from emotion_nbdev.data import load_emotions
-from emotion_nbdev.finetune import train_classifier
+from emotion_nbdev.training import train_classifier
 
 
 class KillAt(TrainerCallback):
