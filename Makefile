@@ -1,7 +1,8 @@
-# Two entry points, both of which set themselves up on a fresh machine:
+# Entry points, each of which sets itself up on a fresh machine:
+#   make lab     install, then open the course (the chapters in nbs/) in JupyterLab
 #   make train   install, then train and evaluate the classifier (the main job)
-#   make test    install, then check notebooks <-> package <-> docs sync, run nbdev-test (fast mode; again on a tiny
-#                DistilBERT), pytest,
+#   make test    install, then check notebooks <-> package <-> docs sync, run nbdev-test (fast mode), pytest,
+#                the chapters (fast mode, on a tiny DistilBERT) and pytest again at Colab's versions (make colab),
 #                the browser test of a fresh build of the docs site, and pytest again at the dependency floors
 # Installs use requirements/lock.txt (the versions CI tested); `make lock` refreshes it.
 SHELL := /bin/bash
@@ -18,7 +19,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 LOCK := requirements/lock.txt
 FLOORS := requirements/floors.txt
 
-.PHONY: install train test sync-check nbtest nbtest-distilbert pytest notebooks docs docs-check site-test browser floors lock test-latest clean
+.PHONY: install lab train test sync-check nbtest colab pytest notebooks docs docs-check site-test browser floors lock test-latest clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
@@ -30,12 +31,17 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 
 install: $(VENV)/.installed
 
+# The course in JupyterLab from a fresh clone: set up .venv (the lock), then open the chapters (Ctrl-C stops the server).
+# JUPYTER_PATH: this environment's kernel first, before any `python3` kernel of the user's own.
+lab: install
+	JUPYTER_PATH=$(abspath $(VENV))/share/jupyter $(BIN)/jupyter lab --ServerApp.root_dir=nbs --allow-root  # --allow-root: containers often run as root
+
 # TRAIN_ARGS: more `emotion-nbdev train` flags, e.g. TRAIN_ARGS=--overwrite to replace the model a previous run saved
 train: install
 	$(BIN)/emotion-nbdev data
 	$(BIN)/emotion-nbdev train $(TRAIN_ARGS)
 
-test: install sync-check docs-check nbtest nbtest-distilbert pytest site-test floors
+test: install sync-check docs-check nbtest pytest slim colab site-test floors
 
 # Fails when nbdev-export or nbdev-clean would change a file of the working tree.
 sync-check: install
@@ -49,18 +55,57 @@ sync-check: install
 nbtest: install
 	EMOTION_FAST=1 HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-0} $(BIN)/nbdev-test --n-workers 2
 
-# The chapters again, in fast mode, on a DistilBERT-architecture checkpoint (what Colab resolves to): a tiny random
-# DistilBERT saved with the real WordPiece tokenizer, through EMOTION_CHECKPOINT. Names, sizes and thresholds in the
-# chapters come from the checkpoint in use, so they must run on it unchanged.
-TINY_DISTILBERT := build/tiny-distilbert
-nbtest-distilbert: install
-	rm -rf $(TINY_DISTILBERT) build/cache-distilbert
-	$(PY) -c "from emotion_nbdev.finetune import tiny_checkpoint; tiny_checkpoint('$(TINY_DISTILBERT)', 'distilbert')" >/dev/null
-	EMOTION_FAST=1 EMOTION_CHECKPOINT=$(abspath $(TINY_DISTILBERT)) EMOTION_CACHE_DIR=$(abspath build/cache-distilbert) \
-	  HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-0} $(BIN)/nbdev-test --n-workers 2
-
 pytest: install
 	EMOTION_FAST=1 $(PY) -m pytest -q
+
+# The chapters as a Colab user runs them, on a copy of Colab's GPU runtime (requirements/colab.txt, made from its
+# published pip freeze by `tools/requirements.py colab`) in .venv-colab, ~8 minutes:
+# 1. requirements/colab.txt is up to date with the freeze in ../shared/colab, and every chapter holds the install
+#    cell of tools/colab.py (`python tools/colab.py sync-cells` writes it);
+# 2. .venv-colab gets Colab's exact versions (--no-deps, as Colab has them) of every package that the package, its
+#    `course` and `test` extras and the notebook runner pull; what Colab's pip freeze lacks is not put there; pip
+#    itself is Colab's too. Not Colab's own: Python, 3.11 here (Colab's is 3.13, for which this machine has no CPU
+#    build of torch: PyPI's is a CUDA build of several GB), and torch, a CUDA build on Colab (2.11.0+cu128): here
+#    the CPU build $(TORCH), so torch, triton and the nvidia-* CUDA packages are left out of the constraints used
+#    here, and setuptools too (torch 2.13 needs setuptools>=77; Colab has 75.2, beside its torch 2.11);
+# 3. the chapters' install cell, as the notebooks hold it, with its Git URL made this checkout and its constraints
+#    URL requirements/colab.txt (less those lines): its dry run must change no installed package; then it runs;
+# 4. every runtime dependency, at Colab's version (else the install cell's), has a wheel on PyPI for CPython 3.13
+#    on manylinux x86-64 (Colab's Python);
+# 5. the chapters, in fast mode, on a DistilBERT-architecture checkpoint (what Colab resolves to): a tiny random
+#    DistilBERT saved with the real WordPiece tokenizer, through EMOTION_CHECKPOINT. Names, sizes and thresholds in
+#    the chapters come from the checkpoint in use, so they must run on it unchanged. Without nbdev (it would replace
+#    Colab's fastcore): tools/run_notebooks.py runs them as nbdev-test does, each in a Jupyter kernel;
+# 6. pytest, with the package installed editable as in .venv (tests/test_wheel.py borrows this environment's
+#    packages for the wheel it builds, and a non-editable emotion-nbdev there would stand in for that wheel).
+COLAB_VENV ?= .venv-colab
+COLAB_PY := $(COLAB_VENV)/bin/python
+COLAB_HERE := $(COLAB_VENV)/colab-here.txt
+COLAB_NOT_HERE := ^(torch|triton|nvidia-[a-z0-9-]+|setuptools)==|\+cu[0-9]+$$
+COLAB_RUNNER := ipykernel nbclient nbformat pyyaml
+TINY_DISTILBERT := build/tiny-distilbert
+colab:
+	@mkdir -p build && date +%s > build/.colab-start
+	python3 tools/requirements.py colab --check
+	python3 tools/colab.py sync-cells --check
+	@TIMEFORMAT="make colab: Colab's runtime in $(COLAB_VENV): %0R s"; time { \
+	  rm -rf $(COLAB_VENV) && python3 -m venv $(COLAB_VENV) && grep -vE '$(COLAB_NOT_HERE)' requirements/colab.txt > $(COLAB_HERE) && \
+	  $(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) pip && $(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) "$(TORCH)" && \
+	  $(COLAB_PY) -m pip install -qq --dry-run --ignore-installed --report $(COLAB_VENV)/closure.json -c $(COLAB_HERE) \
+	    ".[course,test]" $(COLAB_RUNNER) "$(TORCH)" && \
+	  $(COLAB_PY) tools/colab.py preinstalled $(COLAB_VENV)/closure.json $(COLAB_HERE) > $(COLAB_VENV)/preinstalled.txt && \
+	  $(COLAB_PY) -m pip install -qq --no-deps -r $(COLAB_VENV)/preinstalled.txt && \
+	  echo "$$(wc -l < $(COLAB_VENV)/preinstalled.txt) packages at Colab's versions, torch $$($(COLAB_PY) -c 'import torch; print(torch.__version__)')"; }
+	@TIMEFORMAT="make colab: the install cell: %0R s"; time $(COLAB_PY) tools/colab.py try-cell $(COLAB_HERE)
+	@TIMEFORMAT="make colab: wheels for Python 3.13: %0R s"; time $(COLAB_PY) tools/colab.py wheels
+	@TIMEFORMAT="make colab: the chapters: %0R s"; time { rm -rf $(TINY_DISTILBERT) build/cache-distilbert && \
+	  $(COLAB_PY) -c "import importlib.util as u, importlib; importlib.import_module('emotion_nbdev.tiny' if u.find_spec('emotion_nbdev.tiny') \
+	    else 'emotion_nbdev.finetune').tiny_checkpoint('$(TINY_DISTILBERT)', 'distilbert')" >/dev/null && \
+	  EMOTION_FAST=1 EMOTION_CHECKPOINT=$(abspath $(TINY_DISTILBERT)) EMOTION_CACHE_DIR=$(abspath build/cache-distilbert) \
+	    HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-0} $(COLAB_PY) tools/run_notebooks.py --n-workers 2; }
+	@TIMEFORMAT="make colab: pytest: %0R s"; time { $(COLAB_PY) -m pip install -qq --no-deps -e . && \
+	  EMOTION_FAST=1 $(COLAB_PY) -m pytest -q -p no:cacheprovider -m 'not browser'; }
+	@echo "make colab: $$(( ($$(date +%s) - $$(cat build/.colab-start)) / 60 )) min in all"
 
 # The docs site, offline: nbdev's processed notebooks rendered by MkDocs into docs/ (committed; rebuild after editing a chapter).
 docs: install
@@ -86,8 +131,22 @@ browser:
 NBS ?= $(wildcard nbs/[0-9]*.ipynb) nbs/index.ipynb
 notebooks: install
 	for nb in $(NBS); do echo "running $$nb"; \
-	  env -u EMOTION_FAST $(BIN)/nbdev-test --flags slow --save --n-workers 1 $$nb || exit 1; done
+	  env -u EMOTION_FAST $(BIN)/nbdev-test --flags slow --save --n-workers 1 --timing $$nb || exit 1; done
 	$(BIN)/nbdev-clean
+
+# The int8 path alone (issue #22): a third environment holding only requirements/serve.txt (at lock.txt's versions)
+# and emotion-nbdev installed --no-deps from this checkout, made by uv (no pip or setuptools in it; bytecode compiled,
+# as pip does); its size, then tests/test_slim.py run against it: the CLI and the library on the onnx backend, on a
+# tiny model trained and exported beforehand in $(VENV). Without EMOTION_SLIM_PYTHON, `make pytest` runs the same
+# checks in $(VENV) with torch and transformers made unimportable.
+SLIM_VENV ?= .venv-slim
+.PHONY: slim
+slim: install
+	rm -rf $(SLIM_VENV) && $(BIN)/uv venv -q --python "$$(readlink -f $(PY))" $(SLIM_VENV)
+	$(BIN)/uv pip install -q --python $(SLIM_VENV)/bin/python --compile-bytecode --no-deps --reinstall-package emotion-nbdev .
+	$(BIN)/uv pip install -q --python $(SLIM_VENV)/bin/python --compile-bytecode -c $(LOCK) -r requirements/serve.txt
+	@echo "make slim: $(SLIM_VENV) holds $$(du -sm $(SLIM_VENV) | cut -f1) MB ($$(du -sm $(SLIM_VENV)/lib/python*/site-packages | cut -f1) MB of packages)"
+	EMOTION_FAST=1 EMOTION_SLIM_PYTHON=$(abspath $(SLIM_VENV))/bin/python $(PY) -m pytest -q -p no:cacheprovider tests/test_slim.py
 
 # The fast suite again in a second environment holding every runtime and test dependency at the lower bound
 # pyproject.toml declares (requirements/floors.txt; torch from PyPI, so a CUDA build: ~2.5 GB, cached by uv).
@@ -114,4 +173,4 @@ test-latest:
 	EMOTION_FAST=1 .venv-latest/bin/python -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .venv-floors .venv-lock .venv-latest build dist *.egg-info _proc _site_src
+	rm -rf $(VENV) .venv-floors .venv-lock .venv-latest .venv-slim .venv-colab build dist *.egg-info _proc _site_src

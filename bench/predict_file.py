@@ -9,12 +9,19 @@
 
     python bench/predict_file.py                      # ~6 min on 2 cores
 """
-import argparse, json, os, platform, resource, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, platform, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 from emotion_nbdev.settings import cpu_count
 
 RESULTS = Path(__file__).parent/"results"/"predict_file.json"
+
+
+def peak_rss_mib()->float|None:
+    "Peak resident memory of this process in MiB (ru_maxrss: KiB on Linux, bytes on macOS); None where there is no `resource` (Windows)."
+    try: import resource
+    except ImportError: return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
 
 
 def classifier_folder(folder:Path, base:str|None)->Path:
@@ -43,7 +50,7 @@ def one_file(model:str, path:str, output:str):
     start = time.perf_counter()
     predict_file(path, output, model_dir=model, progress=False)
     seconds = time.perf_counter() - start
-    print("RESULT " + json.dumps(dict(seconds=seconds, peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+    print("RESULT " + json.dumps(dict(seconds=seconds, peak_rss_mib=peak_rss_mib())))
 
 
 def main():
@@ -71,7 +78,7 @@ def main():
         line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
         if proc.returncode or not line: sys.exit(f"{lines} lines failed:\n{proc.stderr[-3000:]}")
         run = json.loads(line[-1][7:])
-        memory.append(dict(lines=lines, file_mib=round(path.stat().st_size / 2**20, 1), peak_rss_mib=round(run["peak_rss_mib"]),
+        memory.append(dict(lines=lines, file_mib=round(path.stat().st_size / 2**20, 1), peak_rss_mib=run["peak_rss_mib"] and round(run["peak_rss_mib"]),
                            seconds=round(run["seconds"], 1), rows_per_s=round(lines / run["seconds"])))
         print(f"{lines:>9,} lines ({memory[-1]['file_mib']} MiB): peak {memory[-1]['peak_rss_mib']} MiB, "
               f"{memory[-1]['seconds']} s, {memory[-1]['rows_per_s']:,} rows/s", flush=True)
@@ -96,11 +103,11 @@ def main():
         row["ratio"] = round(row["streamed_tweets_per_s"] / row["in_memory_tweets_per_s"], 3)
         throughput.append(row); print(row, flush=True)
 
-    ratio = memory[-1]["peak_rss_mib"] / memory[0]["peak_rss_mib"]
+    ratio = memory[-1]["peak_rss_mib"] / memory[0]["peak_rss_mib"] if memory[0]["peak_rss_mib"] else None  # None: no `resource`
     result = dict(machine=platform.machine(), cpus=cpu_count(), chunk_size=4096, memory=memory,
-                  peak_rss_ratio=round(ratio, 3), throughput=throughput, repeats=args.repeats)
+                  peak_rss_ratio=ratio and round(ratio, 3), throughput=throughput, repeats=args.repeats)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    print(f"peak memory {args.lines[1]:,} vs {args.lines[0]:,} lines: x{ratio:.3f}")
+    print(f"peak memory {args.lines[1]:,} vs {args.lines[0]:,} lines: " + (f"x{ratio:.3f}" if ratio else "not measured here"))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ scores; then the mean and standard deviation over seeds.
     python bench/training.py --seeds 42 --keep models/emotion-classifier
     python bench/training.py --seeds 43 44 --merge           # add seeds to the recorded ones (same recipe)
 """
-import argparse, json, os, platform, resource, statistics, subprocess, sys, tempfile
+import argparse, json, os, platform, statistics, subprocess, sys, tempfile
 from pathlib import Path
 
 from emotion_nbdev.settings import cpu_count
@@ -58,7 +58,7 @@ def throughput(steps, repeats, names):
             seed_everything(42)
             model = recipe_model(checkpoint, data["train"].features["label"].names, s)
             if s.get("frozen_layers"): freeze_lower_layers(model, s["frozen_layers"])
-            args = training_args("/tmp/emotion-throughput", max_steps=steps, learning_rate=recipe["learning_rate"],
+            args = training_args(os.path.join(tempfile.gettempdir(), "emotion-throughput"), max_steps=steps, learning_rate=recipe["learning_rate"],
                                  batch_size=recipe["batch_size"], eval_batch_size=s["eval_batch_size"], eval_strategy="no",
                                  save_strategy="no", load_best_model_at_end=False, logging_strategy="no", disable_tqdm=True)
             trainer = Trainer(model=model, args=args, train_dataset=encoded["train"], processing_class=tokenizer,
@@ -105,6 +105,13 @@ CANDIDATES = [(name, {**SWEEP_BASE, **change}) for name, change in [  # in the o
 ]]
 
 
+def peak_rss_mib()->float|None:
+    "Peak resident memory of this process in MiB (ru_maxrss: KiB on Linux, bytes on macOS); None where there is no `resource` (Windows)."
+    try: import resource
+    except ImportError: return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
+
+
 def one_run(seed, output_dir, extra, no_test=False):
     "Train once in this process; print a JSON line with the metrics and the peak memory."
     from emotion_nbdev.training import train_classifier
@@ -114,8 +121,8 @@ def one_run(seed, output_dir, extra, no_test=False):
         data = load_emotions(); del data["test"]
     # --keep names the folder to (re)place the model in: asked for, so a previous run's model there is replaced
     metrics = train_classifier(data, output_dir=output_dir, seed=seed, overwrite=True, disable_tqdm=True, **extra)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    print("RESULT " + json.dumps(dict(seed=seed, peak_rss_mib=round(peak_mib), **metrics)))
+    peak_mib = peak_rss_mib()
+    print("RESULT " + json.dumps(dict(seed=seed, peak_rss_mib=peak_mib and round(peak_mib), **metrics)))
 
 
 def run_seed(seed, output_dir, recipe, no_test=False, threads=None):

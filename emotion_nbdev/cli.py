@@ -6,10 +6,10 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/cli.html.md"""
 
 # %% ../nbs/18_cli.ipynb #b6c443c1
 from __future__ import annotations
-import argparse, csv, io, os, sys, traceback
-from pathlib import Path
+import argparse, csv, io, math, os, sys, traceback
 
-from .settings import CHECKPOINT_ENV, DATA_ENV, cli_interface
+from .settings import CHECKPOINT_ENV, DATA_ENV, BadInput, UserError, cli_interface
+from .outputs import disk_full
 
 # %% auto #0
 __all__ = ['CLI_FLAGS', 'CLI_SWITCHES', 'USER_ERRORS', 'flag', 'data_report', 'train_summary', 'evaluate_report',
@@ -34,7 +34,7 @@ def _data_options(args)->dict:
     "The `load_emotions` options of parsed `data` / `train` / `evaluate` arguments."
     names = [n.strip() for n in args.label_names.split(",")] if args.label_names else None
     if names is not None and (len(names) < 2 or not all(names)):
-        raise ValueError(f"--label-names {args.label_names!r}: give two or more names separated by commas, e.g. --label-names neg,pos.")
+        raise BadInput(f"--label-names {args.label_names!r}: give two or more names. Fix: separate them with commas, e.g. --label-names neg,pos.")
     return dict(text_col=args.text_col, label_col=args.label_col, label_names=names, delimiter=args.delimiter,
                 errors="skip" if args.skip_bad_rows else "raise")
 
@@ -98,12 +98,12 @@ def evaluate_report(
     classifier = EmotionClassifier(model_dir, backend)
     dd = load_emotions(source, **options)
     split = split or ("test" if "test" in dd or len(dd) != 1 else next(iter(dd)))
-    if split not in dd: raise ValueError(f"No split {split!r} in the data (splits: {list(dd)}). Fix: choose one with {option('split', 'NAME')}.")
+    if split not in dd: raise BadInput(f"No split {split!r} in the data (splits: {list(dd)}). Fix: choose one with {option('split', 'NAME')}.")
     names = dd[split].features["label"].names
     y_true = [names[i] for i in dd[split]["label"]]
     unknown = sorted(set(y_true) - set(classifier.label_names))
     if unknown:
-        raise ValueError(f"The data has labels the model was not trained on: {unknown} (the model knows {classifier.label_names}). "
+        raise BadInput(f"The data has labels the model was not trained on: {unknown} (the model knows {classifier.label_names}). "
                          "Fix: evaluate on data labelled with the model's labels, or train a model on yours.")
     pred = classifier.predictions(dd[split]["text"], batch_size=batch_size)["label"]
     result = scores(y_true, pred)
@@ -128,32 +128,42 @@ def prediction_table(
                  for name, column, w in zip(names, cells, widths)])
     return "\n".join("  ".join(row).rstrip() for row in rows)
 
-def _csv_text(columns:dict)->str:
+def _csv_text(columns:dict, lineterminator:str="\r\n")->str:
     "Predictions as CSV text, one row per input."
     from emotion_nbdev.outputs import csv_cell
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, lineterminator=lineterminator)
     writer.writerow(list(columns))
     writer.writerows([csv_cell(v) for v in row] for row in zip(*columns.values()))
     return out.getvalue()
 
 def _predict(args):
     "Run the `predict` subcommand."
-    from emotion_nbdev.outputs import check_output, write_atomic
+    from emotion_nbdev.outputs import check_output, is_stdio, is_stream, output_lock, output_target, write_atomic
     from emotion_nbdev.inference import EmotionClassifier
     if bool(args.texts) == bool(args.file):
-        raise ValueError("Give tweets as arguments or --file FILE (one of the two). Fix: e.g. emotion-nbdev predict \"i feel great\"")
+        raise BadInput("Give tweets as arguments or --file FILE (one of the two). Fix: e.g. emotion-nbdev predict \"i feel great\", "
+                       "or --file - to read them from standard input.")
     if args.file:  # predict_file checks input and output before it loads the model
         from emotion_nbdev.predict_files import predict_file
         out = predict_file(args.file, args.output, args.text_col, model_dir=args.model, backend=args.backend, max_length=args.max_length,
                            batch_size=args.batch_size, delimiter=args.delimiter, errors="skip" if args.skip_bad_rows else "raise",
                            overwrite=args.overwrite, resume=args.resume)
-        print(f"wrote {out}")
+        if not is_stream(out): print(f"wrote {out}")  # a stream may be standard output under another name: the CSV only
         return
-    output = check_output(Path(args.output).expanduser(), args.overwrite) if args.output else None
-    columns = EmotionClassifier(args.model, args.backend, max_length=args.max_length).predictions(args.texts, batch_size=args.batch_size)
-    if output: write_atomic(output, _csv_text(columns)); print(f"wrote {output}")
-    else: print(prediction_table(columns))
+    if args.resume:
+        raise BadInput("--resume continues an interrupted --file run: tweets given as arguments have nothing to resume. Fix: leave out --resume.")
+    classify = lambda: EmotionClassifier(args.model, args.backend, max_length=args.max_length).predictions(args.texts, batch_size=args.batch_size)
+    if args.output is None: print(prediction_table(classify())); return
+    if is_stream(args.output):  # standard output, a device, a pipe: written through, nothing to lock or replace
+        check_output(args.output, args.overwrite)
+        write_atomic(args.output, _csv_text(classify(), "\n" if is_stdio(args.output) else "\r\n"))
+    else:
+        check_output(args.output, True)  # all but "it exists", which is checked under the lock
+        with output_lock(output_target(args.output), "output"):
+            check_output(args.output, args.overwrite)
+            write_atomic(args.output, _csv_text(classify()))
+    if not is_stream(args.output): print(f"wrote {args.output}")
 
 def _export(args):
     "Run the `export` subcommand."
@@ -161,14 +171,27 @@ def _export(args):
     print(f"int8 ONNX model: {export_onnx(args.model)}")
 
 # %% ../nbs/18_cli.ipynb #f26939e3
-def _positive(kind):
-    "An argparse type: a number of `kind` above 0."
+class _UsageError(Exception): "A command line that does not parse."
+
+class _Parser(argparse.ArgumentParser):
+    "An argument parser that raises its errors, for `main` to print on one line (not the usage) with exit status 2."
+    def error(self, message:str): raise _UsageError(f"{self.prog}: error: {message}. Fix: see `{self.prog} --help`.")
+
+def _number(kind, above:float|None=None, at_least:float|None=None, below:float|None=None):
+    "An argparse type: a finite number of `kind` (int: a whole one) in a range."
     def parse(text:str):
         try: value = kind(text)
-        except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not value > 0: raise argparse.ArgumentTypeError(f"{text} must be more than 0")
+        except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}") from None
+        if not math.isfinite(value): raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if above is not None and not value > above: raise argparse.ArgumentTypeError(f"{text} must be more than {above}")
+        if at_least is not None and value < at_least: raise argparse.ArgumentTypeError(f"{text} must be at least {at_least}")
+        if below is not None and not value < below: raise argparse.ArgumentTypeError(f"{text} must be below {below}")
         return value
     return parse
+
+def _positive(kind):
+    "An argparse type: a finite number of `kind` above 0."
+    return _number(kind, above=0)
 
 def _add_data_args(parser):
     parser.add_argument("--data", default=None, help=f"CARER folder, CSV/TSV/JSON(L) file or Hub id (default: ${DATA_ENV}, else dair-ai/emotion)")
@@ -187,7 +210,7 @@ def _add_model_args(parser):
 # %% ../nbs/18_cli.ipynb #8795116b
 def build_parser()->argparse.ArgumentParser:
     "The `emotion-nbdev` argument parser, one subparser per job."
-    parser = argparse.ArgumentParser(prog="emotion-nbdev", description="Emotion classification of English tweets with transformers.")
+    parser = _Parser(prog="emotion-nbdev", description="Emotion classification of English tweets with transformers.")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     jobs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = jobs.add_parser("data", help="report the data set: rows and classes per split, duplicates, conflicts, leakage")
@@ -196,12 +219,13 @@ def build_parser()->argparse.ArgumentParser:
     _add_data_args(train)
     train.add_argument("--checkpoint", default=None, help=f"Hub id or model folder (default: ${CHECKPOINT_ENV}, else distilbert-base-uncased, offline all-MiniLM-L6-v2)")
     train.add_argument("--output-dir", default="models/emotion-classifier", help="new or empty folder, or one a previous run made (default: models/emotion-classifier)")
-    train.add_argument("--overwrite", action="store_true", help="replace the model a previous run saved in --output-dir")
-    train.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint in --output-dir")
+    train.add_argument("--overwrite", action="store_true", help="start again in --output-dir, replacing the model a previous run saved there")
+    train.add_argument("--resume", action="store_true", help="continue the interrupted run in --output-dir from its last checkpoint (same data and "
+                       "settings only); with --overwrite: start again when it cannot")
     train.add_argument("--epochs", type=_positive(float), default=None, help="default: the recipe for the checkpoint")
     train.add_argument("--learning-rate", type=_positive(float), default=None, help="default: the recipe for the checkpoint")
     train.add_argument("--batch-size", type=_positive(int), default=None, help="default: the recipe for the checkpoint")
-    train.add_argument("--seed", type=int, default=42, help="seed for everything (default: 42)")
+    train.add_argument("--seed", type=_number(int, at_least=0, below=2**32), default=42, help="seed for everything (default: 42)")
     train.add_argument("--max-length", type=_positive(int), default=128, help="truncate longer tweets to this many tokens (default: 128)")
     train.add_argument("--freeze-body", action="store_true", help="train only the classification head")
     train.add_argument("--fast", action="store_true", help="a quick run on a seeded subsample (2,000 / 500 / 500 rows), recorded as such")
@@ -214,24 +238,46 @@ def build_parser()->argparse.ArgumentParser:
     predict = jobs.add_parser("predict", help="label tweets given as arguments, or every row of a file, with class probabilities")
     _add_model_args(predict)
     predict.add_argument("texts", nargs="*", help="tweets to classify (or use --file)")
-    predict.add_argument("--file", default=None, help=".txt (one tweet per line), .csv/.tsv, .jsonl or .json file to classify (any size: streamed)")
+    predict.add_argument("--file", default=None, help=".txt (one tweet per line), .csv/.tsv, .jsonl or .json file to classify (any size: streamed); "
+                         "- reads standard input")
     predict.add_argument("--text-col", default="text", help="text column of a table file (default: text)")
     predict.add_argument("--delimiter", default=None, help="CSV delimiter (default: guessed among , ; tab |)")
     predict.add_argument("--skip-bad-rows", action="store_true", help="skip (and count) malformed rows instead of stopping at the first")
-    predict.add_argument("--output", default=None, help="CSV to write (default: <file name>.predictions.csv beside it; texts: printed)")
-    predict.add_argument("--overwrite", action="store_true", help="replace an existing --output")
-    predict.add_argument("--resume", action="store_true", help="continue an interrupted --file run from its last written row")
+    predict.add_argument("--output", default=None, help="CSV to write; - writes standard output (default: <file name>.predictions.csv "
+                         "beside it; for --file - and for texts: standard output, texts as a table)")
+    predict.add_argument("--overwrite", action="store_true", help="replace an existing --output (a device, a pipe or - needs none)")
+    predict.add_argument("--resume", action="store_true", help="continue an interrupted --file run from its last written row (same input, "
+                         "model and settings only); with --overwrite: start again when it cannot")
     predict.add_argument("--max-length", type=_positive(int), default=None, help="truncate longer texts (default: the model's maximum)")
     export = jobs.add_parser("export", help="make the int8 ONNX file of a saved classifier, for `predict --backend onnx` (needs PyTorch)")
     export.add_argument("--model", default="models/emotion-classifier", help="saved classifier folder (default: models/emotion-classifier)")
     return parser
 
 # %% ../nbs/18_cli.ipynb #83533fa0
-USER_ERRORS = (OSError, ValueError, TypeError, KeyError, ImportError, RuntimeError)  # OSError: missing, existing, unwritable files
+USER_ERRORS = (UserError, OSError)  # our errors that name the fix, and the system's (a file you may not read)
+
+def _one_line(error:BaseException)->str:
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+
+def _close_progress_bars():
+    "Close the progress bars an error left open, so that its message starts a line of its own."
+    try:
+        from tqdm import tqdm
+        for bar in list(getattr(tqdm, "_instances", [])): bar.close()
+    except Exception: pass  # a message without its own line is better than none
+
+def _utf8_pipes():
+    "Standard output and error into a pipe or file as UTF-8, like every file we write (Windows would pick its ANSI code page)."
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and not stream.isatty() and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")
 
 def main(argv:list[str]|None=None)->int:
-    "Entry point of the `emotion-nbdev` command: 0 on success, 2 on a bad input or setting (its message names the fix), 1 on a bug."
-    args = build_parser().parse_args(argv)
+    "Entry point of the `emotion-nbdev` command: 0 on success, 2 on a bad input, setting or file (its message names the fix), 1 on a bug."
+    _utf8_pipes()
+    try: args = build_parser().parse_args(argv)
+    except _UsageError as e: print(e, file=sys.stderr); return 2
+    except SystemExit as e: return e.code if isinstance(e.code, int) else 0  # --help
     jobs = {"data": lambda: print(data_report(args.data, **_data_options(args))),
             "train": lambda: print(train_summary(_train(args))),
             "evaluate": lambda: print(evaluate_report(args.model, args.data, args.split, args.backend, args.batch_size, **_data_options(args))),
@@ -242,15 +288,23 @@ def main(argv:list[str]|None=None)->int:
     with cli_interface(flag):  # messages name flags (--text-col), not keyword arguments
         try: jobs[args.command]()
         except KeyboardInterrupt:
+            _close_progress_bars()
             print(f"emotion-nbdev {args.command}: interrupted" + ("; --resume continues where it stopped" if args.command in ("train", "predict") else ""), file=sys.stderr)
             return 130
+        except BrokenPipeError:  # whoever read standard output stopped (`| head`): nothing is wrong, stop quietly
+            try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's own flush at exit fails no more
+            except (OSError, ValueError, io.UnsupportedOperation): pass
+            return 141
         except USER_ERRORS as e:
+            _close_progress_bars()
             if args.debug: traceback.print_exc()
-            print(f"emotion-nbdev {args.command}: error: {e}", file=sys.stderr)
+            full = "" if isinstance(e, UserError) or not disk_full(e) else " The disk is full. Fix: free some space, then run again."
+            print(f"emotion-nbdev {args.command}: error: {_one_line(e)}{full}", file=sys.stderr)
             return 2
         except Exception as e:
+            _close_progress_bars()
             if args.debug: traceback.print_exc()
-            print(f"emotion-nbdev {args.command}: unexpected error ({type(e).__name__}: {e}). This is a bug: please report it, "
-                  "with the output of `emotion-nbdev --debug` and the same command.", file=sys.stderr)
+            print(f"emotion-nbdev {args.command}: unexpected error ({type(e).__name__}: {_one_line(e)}). This is a bug: please report it, "
+                  f"with the output of the same command run as `emotion-nbdev --debug {args.command} ...`.", file=sys.stderr)
             return 1
     return 0

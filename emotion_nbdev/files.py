@@ -6,112 +6,257 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/files.html.md"""
 
 # %% ../nbs/11_files.ipynb #795933b2
 from __future__ import annotations
-import csv, itertools, json
+import csv, json, re, unicodedata, zipfile
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
-from .settings import logger, option
+from .settings import BadInput, NotFound, logger, option
 
 # %% auto #0
-__all__ = ['DELIMITERS', 'BINARY_SUFFIXES', 'WEIGHT_FILES', 'check_file', 'read_lines', 'table_rows', 'text_rows', 'label_key',
-           'sorted_labels', 'check_model_dir']
+__all__ = ['BINARY_SUFFIXES', 'DELIMITERS', 'MISSING_LABELS', 'WEIGHT_FILES', 'WEIGHT_INDEXES', 'TOKENIZER_FILES', 'check_file',
+           'read_lines', 'NestedValue', 'table_rows', 'text_rows', 'label_key', 'case_clash', 'case_clash_message',
+           'sorted_labels', 'is_blank', 'missing_column', 'weight_files', 'check_model_dir']
 
 # %% ../nbs/11_files.ipynb #5f727ad8
-def check_file(path:Path)->Path:
-    "`path`, after checking that it is a file with something in it."
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a file. Fix: give the file inside it.")
-    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file or folder. Fix: check the path.")
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 16):
-            if chunk.strip(): return path
-    raise ValueError(f"{path} is empty. Fix: put at least one example in it, or remove it.")
+BINARY_SUFFIXES = (".xlsx", ".xls", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".gz", ".zip", ".bz2", ".xz", ".zst")
+_MAGIC = {b"PK\x03\x04": "a zip archive (or an Excel .xlsx workbook)", b"\x1f\x8b": "gzip-compressed", b"BZh": "bzip2-compressed",
+          b"\xfd7zXZ\x00": "xz-compressed", b"\x28\xb5\x2f\xfd": "zstd-compressed", b"PAR1": "a Parquet file",
+          b"\xd0\xcf\x11\xe0": "an Excel .xls workbook"}
+_SAVE_AS_TEXT = "save it as CSV or JSON Lines (with pandas: `df.to_csv('data.csv', index=False)`), or decompress it first"
 
-def read_lines(path:Path):
-    "The lines of `path`, decoded as UTF-8 one at a time (any size), with an error naming the first line that is not."
+def _not_text(head:bytes)->str|None:
+    "Why a file that starts with `head` is not UTF-8 text, with the fix; None when it may be."
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "is UTF-32, not UTF-8. Fix: re-save it as UTF-8, e.g. `iconv -f UTF-32 -t UTF-8 in.csv > out.csv`"
+    odd_nuls, even_nuls = head[1::2].count(0), head[0::2].count(0)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or max(odd_nuls, even_nuls) > len(head) // 8:
+        return ("is UTF-16 (Excel's \"Unicode text\"), not UTF-8. Fix: re-save it as UTF-8 (Excel: Save As \"CSV UTF-8\"), "
+                "e.g. `iconv -f UTF-16 -t UTF-8 in.csv > out.csv`")
+    kind = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+    if kind: return f"is {kind}, not text. Fix: {_SAVE_AS_TEXT}"
+    if head.count(0) > len(head) // 100: return f"holds NUL bytes: it is a binary file, not text. Fix: {_SAVE_AS_TEXT}"
+    return None
+
+def check_file(path:Path)->Path:
+    "`path`, after checking that it is a file with something in it, and text (not UTF-16, compressed or a spreadsheet)."
+    if path.is_dir(): raise NotFound(f"{path} is a folder, not a file. Fix: give the file inside it.")
+    if not path.is_file(): raise NotFound(f"{path}: no such file or folder. Fix: check the path.")
+    suffix = path.suffix.lower()
+    if suffix in BINARY_SUFFIXES: raise BadInput(f"{path} is a {suffix} file, which is not read here. Fix: {_SAVE_AS_TEXT}.")
     with open(path, "rb") as f:
-        for n, raw in enumerate(f, 1):
-            try: line = raw.decode("utf-8")
+        chunk = f.read(1 << 16)
+        if problem := _not_text(chunk): raise BadInput(f"{path} {problem}.")
+        while chunk:
+            if chunk.strip(): return path
+            chunk = f.read(1 << 16)
+    raise BadInput(f"{path} is empty. Fix: put at least one example in it, or remove it.")
+
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")  # a line end of old Mac files
+
+def read_lines(path:Path)->Iterator[tuple[int, str, tuple|None]]:
+    "(number, text, problem) of each line of `path`, decoded as UTF-8 one at a time (any size); `problem` (what, fix) when a line is not UTF-8."
+    n = 0
+    with open(path, "rb") as f:
+        for raw in f:
+            try: text, problem = raw.decode("utf-8"), None
             except UnicodeDecodeError as e:
-                raise ValueError(f"{path}, line {n}: not valid UTF-8 (byte {raw[e.start]:#04x}). Fix: re-save the file "
-                                 "as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`.") from None
-            yield line.removeprefix("\ufeff") if n == 1 else line
+                text = raw.decode("utf-8", "replace")
+                problem = (f"not valid UTF-8 (byte {raw[e.start]:#04x})", "re-save the file as UTF-8, e.g. from Windows' encoding "
+                           "with `iconv -f cp1252 -t utf-8 in.csv > out.csv` (Excel: Save As \"CSV UTF-8\")")
+            if n == 0: text = text.removeprefix("\ufeff")
+            for part in (_LONE_CR.split(text) if "\r" in text.rstrip("\r\n") else [text]):
+                if part: n += 1; yield n, part, problem
 
 # %% ../nbs/11_files.ipynb #b34e66a7
 DELIMITERS = (",", ";", "\t", "|")
-BINARY_SUFFIXES = (".xlsx", ".xls", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".gz", ".zip", ".bz2", ".xz", ".zst")
 _ONE_COLUMN = "\x1f"  # a delimiter no text holds: a file whose header has none of DELIMITERS is one column
+_QUOTE_FIX = 'put the whole text in double quotes and double every quote inside it ("" for "), or remove the quote'
 
 def _delimiter_of(header:str, suffix:str)->str|None:
     "The one of `DELIMITERS` that splits the header into the most columns (ties: the earlier); None for one column."
     if suffix == ".tsv": return "\t"
-    fields = {d: len(next(csv.reader([header], delimiter=d))) for d in DELIMITERS}
-    best = max(DELIMITERS, key=fields.get)
-    return best if fields[best] > 1 else None
-
-def _csv_rows(path:Path, delimiter:str|None):
-    "(columns, rows) of a delimited file; each record is checked against the header's number of fields."
-    lines = enumerate(read_lines(path), 1)
-    before, header = next((n, line) for n, line in lines if line.strip())
-    delimiter = delimiter or _delimiter_of(header, path.suffix.lower())
-    reader = csv.reader(itertools.chain([header], (line for _, line in lines)), delimiter=delimiter or _ONE_COLUMN, strict=True)
-    columns = next(reader)
-    if len(set(columns)) < len(columns):
-        raise ValueError(f"{path}, line {before}: the header names a column twice ({columns}). Fix: give every column its own name.")
-    shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
-    def rows():
-        last, blank = reader.line_num, 0
-        while True:
-            start = before + last
-            try: record = next(reader)
-            except StopIteration: break
-            except csv.Error as e:
-                yield _where(start, before + reader.line_num - 1), None, (f"a quoted text is malformed ({e})",
-                      'put the whole text in double quotes and double every quote inside it ("" for ")')
-                last = reader.line_num; continue
-            where, last = _where(start, before + reader.line_num - 1), reader.line_num
-            if not any(field.strip() for field in record): blank += 1; continue
-            if len(record) != len(columns):
-                yield where, None, (f"{len(record)} fields where the header has {len(columns)} (delimiter {shown})",
-                      f"put a text that holds the delimiter in double quotes, or give the delimiter with {option('delimiter', '<character>')}")
-            else: yield where, dict(zip(columns, record)), None
-        if blank: logger.warning(f"{path}: ignored {blank} blank line(s)")
-    return columns, rows()
+    def fields(d):
+        try: return len(next(csv.reader([header], delimiter=d)))
+        except csv.Error: return 1
+    counts = {d: fields(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=counts.get)
+    return best if counts[best] > 1 else None
 
 def _where(first:int, last:int)->str: return f"line {first}" if last <= first else f"lines {first}-{last}"
 
+def _csv_problem(e:csv.Error)->tuple[str, str]:
+    "What a csv module error means for the user, and the fix."
+    if "unexpected end of data" in str(e): return 'a quote (") opens a text that does not close on this line', _QUOTE_FIX
+    if "field limit" in str(e):
+        return f"a field longer than {csv.field_size_limit():,} characters", "check for a quote that never closes, or split the text"
+    return f"a quoted text is malformed ({e})", _QUOTE_FIX
+
+def _csv_rows(path:Path, delimiter:str|None):
+    "(columns, rows) of a delimited file; each record is checked against the header, and a quote that runs on over lines is undone line by line."
+    lines = read_lines(path)
+    before, header, problem = next(((n, text, p) for n, text, p in lines if text.strip()), (0, "", None))
+    if not header: raise BadInput(f"{path} holds only blank lines. Fix: put a header and at least one example in it.")
+    if problem: raise BadInput(f"{path}, line {before}: the header is {problem[0]}. Fix: {problem[1]}.")
+    delimiter = delimiter or _delimiter_of(header, path.suffix.lower()) or _ONE_COLUMN
+    parse = lambda text: next(csv.reader([text], delimiter=delimiter, strict=True), [])
+    try: columns = parse(header)
+    except csv.Error as e: raise BadInput(f"{path}, line {before}: the header: {_csv_problem(e)[0]}. Fix: {_csv_problem(e)[1]}.") from None
+    if len(set(columns)) < len(columns):
+        raise BadInput(f"{path}, line {before}: the header names a column twice ({columns}). Fix: give every column its own name.")
+    shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
+    count_fix = f"put a text that holds the delimiter in double quotes, or give the delimiter with {option('delimiter', '<character>')}"
+    blank = 0
+    def checked(where, record):
+        "(where, row, problem) of a parsed record, or None for a blank one."
+        nonlocal blank
+        if not any(field.strip() for field in record): blank += 1; return None
+        if len(record) < len(columns) and not any(columns[len(record):]):  # a header that ends with unnamed columns
+            record += [""] * (len(columns) - len(record))
+        if len(record) != len(columns):
+            return where, None, (f"{len(record)} fields where the header has {len(columns)} (delimiter {shown})", count_fix)
+        return where, dict(zip(columns, record)), None
+    def alone(n, text, problem):
+        "Line `n` read on its own."
+        if problem: return f"line {n}", None, problem
+        try: return checked(f"line {n}", parse(text))
+        except csv.Error as e: return f"line {n}", None, _csv_problem(e)
+    def rows():
+        pending = []  # the lines the csv module read for the record at hand
+        def feed():
+            for item in lines: pending.append(item); yield item[1]
+        reader = csv.reader(feed(), delimiter=delimiter, strict=True)
+        while True:
+            pending.clear()
+            try: record, error = next(reader), None
+            except StopIteration: break
+            except csv.Error as e: record, error = None, e
+            (first, _, problem), last = pending[0], pending[-1][0]
+            if error is None and not any(p for _, _, p in pending) and (first == last or len(record) == len(columns)):
+                found = [checked(_where(first, last), record)]  # one line, or a quoted text over several lines
+            elif first == last: found = [(f"line {first}", None, problem or _csv_problem(error))]
+            else: found = [alone(*item) for item in list(pending)]  # a quote ran on: every line on its own
+            yield from (f for f in found if f is not None)
+        if blank: logger.warning(f"{path}: ignored {blank} blank line(s)")
+    return columns, rows()
+
+# %% ../nbs/11_files.ipynb #f5d1ad1c
+class NestedValue(str):
+    "A cell that held a list or an object, kept as its JSON text: never a text to classify or a label."
+
+_RECORDS_FIX = "write a list of objects, or one object per line (pandas: `df.to_json(path, orient='records', lines=True)`)"
+
 def _json_value(value):
-    "A JSON value as text: strings as they are, numbers as written, null as missing."
-    return value if value is None or isinstance(value, str) else json.dumps(value)
+    "A JSON value as text: strings as they are, numbers as written, null as missing, a list or object as a `NestedValue`."
+    if value is None or isinstance(value, str): return value
+    if isinstance(value, (list, dict)): return NestedValue(json.dumps(value, ensure_ascii=False))
+    return json.dumps(value)
 
-def _jsonl_rows(path:Path):
-    "(columns, rows) of a JSON Lines file: the keys of its first object, then one object per line."
-    def parsed():
-        for n, line in enumerate(read_lines(path), 1):
-            if not line.strip(): continue
-            try: value = json.loads(line, parse_float=str, parse_int=str)  # numbers stay as written
-            except json.JSONDecodeError as e:
-                yield f"line {n}", None, (f"not valid JSON ({e.msg}, column {e.colno})", "write one JSON object per line"); continue
-            if not isinstance(value, dict):
-                yield f"line {n}", None, (f"a JSON {type(value).__name__}, not an object", 'write one object per line, like {"text": "..."}'); continue
-            yield f"line {n}", {k: _json_value(v) for k, v in value.items()}, None
-    first = next(((where, row, problem) for where, row, problem in parsed() if problem is None), None)
-    if first is None:  # not one object: say why the first line is not
-        where, _, problem = next(parsed(), ("line 1", None, ("no JSON object", "write one object per line")))
-        raise ValueError(f"{path}, {where}: {problem[0]}. Fix: {problem[1]}.")
-    return list(first[1]), parsed()
+def _records(items, where)->tuple[list, Iterator]:
+    "(columns, rows) of objects `items`, each named by `where(i, key)`; anything but an object is a bad row."
+    columns = list(dict.fromkeys(str(k) for item in items.values() if isinstance(item, dict) for k in item))
+    def rows():
+        for i, (key, item) in enumerate(items.items()):
+            if isinstance(item, dict): yield where(i, key), {str(k): _json_value(v) for k, v in item.items()}, None
+            else: yield where(i, key), None, (f"a JSON {type(item).__name__}, not an object", _RECORDS_FIX)
+    return columns, rows()
 
-def _json_rows(path:Path):
-    "(columns, rows) of a .json file holding a list of objects (or JSON Lines)."
-    text = "".join(read_lines(path))
-    if text.lstrip().startswith("{"): return _jsonl_rows(path)
-    try: items = json.loads(text, parse_float=str, parse_int=str)
+def _json_table(value, path:Path)->tuple[list, Iterator]:
+    "(columns, rows) of one JSON document holding a table in any layout `DataFrame.to_json` writes."
+    item = lambda i, key: f"item {i}"
+    row = lambda i, key: f"row {key}"
+    if isinstance(value, list):
+        if not value: raise BadInput(f"{path} holds an empty JSON list: no examples. Fix: put at least one example in it, or remove it.")
+        if all(isinstance(v, list) for v in value):
+            raise BadInput(f"{path}: a JSON list of lists (pandas orient='values') has no column names. Fix: {_RECORDS_FIX}.")
+        if not any(isinstance(v, dict) for v in value):
+            raise BadInput(f"{path}: not a table (a JSON list without objects). Fix: {_RECORDS_FIX}.")
+        return _records(dict(enumerate(value)), item)
+    if not isinstance(value, dict):
+        raise BadInput(f"{path}: a single JSON {type(value).__name__}, not a table. Fix: {_RECORDS_FIX}.")
+    if not value: raise BadInput(f"{path} holds an empty JSON object: no examples. Fix: {_RECORDS_FIX}.")
+    if isinstance(value.get("schema"), dict) and isinstance(value.get("data"), list):  # orient='table'
+        fields = [f.get("name") for f in value["schema"].get("fields", []) if isinstance(f, dict)]
+        index = [k for k in value["schema"].get("primaryKey") or [] if k == "index" or str(k).startswith("level_")]
+        columns, rows = _records(dict(enumerate(value["data"])), item)
+        keep = [str(c) for c in fields if c not in index] or columns
+        return keep, ((w, r and {c: r.get(c) for c in keep}, p) for w, r, p in rows)
+    if isinstance(value.get("columns"), list) and isinstance(value.get("data"), list):  # orient='split'
+        columns, index = [str(c) for c in value["columns"]], value.get("index")
+        if not isinstance(index, list) or len(index) != len(value["data"]): index = range(len(value["data"]))
+        def split_rows():
+            for i, (key, cells) in enumerate(zip(index, value["data"])):
+                if isinstance(cells, list) and len(cells) == len(columns): yield f"row {key}", dict(zip(columns, map(_json_value, cells))), None
+                else: yield f"row {key}", None, (f"{len(cells) if isinstance(cells, list) else 'not a list of'} values for "
+                                                 f"{len(columns)} columns", "give every row one value per column")
+        return columns, split_rows()
+    if value and all(isinstance(v, list) for v in value.values()):  # {"text": [...], "label": [...]}
+        lengths = {str(k): len(v) for k, v in value.items()}
+        if len(set(lengths.values())) > 1:
+            raise BadInput(f"{path}: its columns have different lengths ({lengths}). Fix: give every column one value per row.")
+        columns = list(lengths)
+        return columns, ((f"item {i}", {c: _json_value(v) for c, v in zip(columns, cells)}, None)
+                         for i, cells in enumerate(zip(*value.values())))
+    if value and all(isinstance(v, dict) for v in value.values()):  # orient='columns' (pandas' default) or 'index'
+        inner = list(dict.fromkeys(k for v in value.values() for k in v))
+        numbered = lambda keys: all(str(k).lstrip("-").isdigit() for k in keys)
+        by_column = numbered(inner) if numbered(inner) != numbered(value) else len(inner) >= len(value)
+        if not by_column: return _records(value, row)
+        columns = [str(c) for c in value]
+        return columns, ((f"row {key}", {c: _json_value(value[c].get(key)) for c in value}, None) for key in inner)
+    return _records({0: value}, item)  # one object: one row
+
+# %% ../nbs/11_files.ipynb #62eeb0d3
+_WHOLE_DOCUMENT = 1 << 28  # a .jsonl file up to this size whose first line is not JSON is tried as one JSON document
+
+def _jsonl_rows(lines)->Iterator:
+    "Rows of JSON Lines `lines`: one object per line."
+    for n, line, problem in lines:
+        if problem: yield f"line {n}", None, problem; continue
+        if not line.strip(): continue
+        try: value = json.loads(line, parse_float=str, parse_int=str)  # numbers stay as written
+        except json.JSONDecodeError as e:
+            yield f"line {n}", None, (f"not valid JSON ({e.msg}, column {e.colno})", "write one JSON object per line"); continue
+        if not isinstance(value, dict):
+            yield f"line {n}", None, (f"a JSON {type(value).__name__}, not an object", _RECORDS_FIX); continue
+        yield f"line {n}", {str(k): _json_value(v) for k, v in value.items()}, None
+
+def _document(path:Path, strict:bool):
+    "The whole file as one JSON value; None for JSON Lines (several values), or, unless `strict`, for anything not JSON."
+    text = []
+    for n, line, problem in read_lines(path):
+        if problem and strict: raise BadInput(f"{path}, line {n}: {problem[0]}. Fix: {problem[1]}.")
+        if problem: return None
+        text.append(line)
+    try: return json.loads("".join(text), parse_float=str, parse_int=str)
     except json.JSONDecodeError as e:
-        raise ValueError(f"{path}, line {e.lineno}: not valid JSON ({e.msg}). Fix: a JSON list of objects (.json) "
-                         "or one object per line (.jsonl).") from None
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise ValueError(f"{path}: not a JSON list of objects. Fix: write [{{\"text\": ...}}, ...] or one object per line (.jsonl).")
-    columns = list(dict.fromkeys(k for item in items for k in item))
-    return columns, ((f"item {i}", {k: _json_value(v) for k, v in item.items()}, None) for i, item in enumerate(items))
+        if strict and e.msg != "Extra data":
+            raise BadInput(f"{path}, line {e.lineno}: not valid JSON ({e.msg}, column {e.colno}). Fix: {_RECORDS_FIX}.") from None
+        return None
+
+def _is_table(value)->bool:
+    "Is JSON `value` a whole table (rather than one record, or nothing)?"
+    if isinstance(value, list): return True
+    if not isinstance(value, dict) or not value: return False
+    return ({"schema", "data"} <= set(value) or {"columns", "data"} <= set(value) or
+            all(isinstance(v, list) for v in value.values()) or all(isinstance(v, dict) for v in value.values()))
+
+def _json_rows(path:Path)->tuple[list, Iterator]:
+    "(columns, rows) of a .json or .jsonl file: one JSON document holding a table, or one object per line."
+    lines = ((n, text, p) for n, text, p in read_lines(path) if p or text.strip())
+    first, second = next(lines, None), next(lines, None)
+    if first is None: raise BadInput(f"{path} holds no JSON. Fix: {_RECORDS_FIX}.")
+    try: first_is_json = first[2] is None and json.loads(first[1]) is not None
+    except json.JSONDecodeError: first_is_json = False
+    strict = path.suffix.lower() == ".json"
+    if strict or second is None or (not first_is_json and first[1].lstrip()[:1] in "[{" and path.stat().st_size <= _WHOLE_DOCUMENT):
+        value = _document(path, strict)
+        if (strict and value is not None) or _is_table(value): return _json_table(value, path)
+    found = next((row for _, row, _ in _jsonl_rows(read_lines(path)) if row is not None), None)
+    if found is None:  # not one object: say why the first line is not
+        where, _, problem = next(_jsonl_rows(read_lines(path)))
+        raise BadInput(f"{path}, {where}: {problem[0]}. Fix: {problem[1]}.")
+    return list(found), _jsonl_rows(read_lines(path))
 
 def table_rows(
     path:str|Path,             # A .csv, .tsv (or other delimited text), .jsonl/.ndjson or .json file
@@ -119,14 +264,9 @@ def table_rows(
 )->tuple[list, Iterator]:      # (column names, rows)
     "Columns of a table file, and its rows one at a time as (where, {column: text}, problem): every value is text, bad rows come with the problem."
     path = check_file(Path(path).expanduser())
-    if delimiter is not None and len(delimiter) != 1:
-        raise ValueError(f"delimiter={delimiter!r}: give one character. Fix: {option('delimiter', ';')}")
-    suffix = path.suffix.lower()
-    if suffix in BINARY_SUFFIXES:
-        raise ValueError(f"{path} is a {suffix} file, which is not read here. Fix: save it as CSV or JSON Lines "
-                         "(with pandas: `df.to_csv('data.csv', index=False)`), or decompress it first.")
-    if suffix in (".jsonl", ".ndjson"): return _jsonl_rows(path)
-    if suffix == ".json": return _json_rows(path)
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
+        raise BadInput(f"delimiter={delimiter!r}: give one character (not a quote or a line end). Fix: {option('delimiter', ';')}")
+    if path.suffix.lower() in (".json", ".jsonl", ".ndjson"): return _json_rows(path)
     return _csv_rows(path, delimiter)
 
 # %% ../nbs/11_files.ipynb #3a037655
@@ -135,26 +275,80 @@ def text_rows(
     delimiter:str|None=None,   # CSV delimiter, for table files
 )->tuple[list, Iterator]:
     "(columns, rows) of a file to classify: a .txt holds one text per line (blank lines kept, as empty texts); others as `table_rows`."
+    path = Path(path).expanduser()
     if path.suffix.lower() != ".txt": return table_rows(path, delimiter)
     check_file(path)
-    return ["text"], ((f"line {n}", {"text": line.rstrip("\r\n")}, None) for n, line in enumerate(read_lines(path), 1))
+    return ["text"], ((f"line {n}", None if problem else {"text": line.rstrip("\r\n")}, problem) for n, line, problem in read_lines(path))
 
 # %% ../nbs/11_files.ipynb #3350e7f3
+MISSING_LABELS = frozenset({"", "nan", "-nan", "none", "null", "na", "n/a", "<na>", "#n/a", "#na", "nat"})  # in lower case
+_EDGES = "\u200b\u200c\u200d\u2060\ufeff"  # invisible characters that cling to the ends of a pasted label
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+
 def label_key(value)->str|None:
-    "A label as the string it is matched by: 1, 1.0 and '1' are the same label; missing is None."
-    if value is None or (isinstance(value, float) and value != value): return None  # NaN is never equal to itself
-    if isinstance(value, float) and value.is_integer(): value = int(value)
-    value = str(value).strip()
-    return value or None
+    "A label as the text it is matched by: numbers by value (1, 1.0, '1', '01' are label '1'); a missing value (None, NaN, 'NA', 'null'...) is None."
+    if value is None or (isinstance(value, float) and value != value) or type(value).__name__ in ("NAType", "NaTType"): return None
+    text = unicodedata.normalize("NFC", str(value)).strip().strip(_EDGES).strip()  # 'café' typed or pasted, 'joy' with a stray \u200b
+    if text.lower() in MISSING_LABELS: return None
+    if len(text) <= 100 and _NUMBER.fullmatch(text):
+        number = Decimal(text)
+        return str(int(number)) if number == number.to_integral_value() else format(number.normalize(), "f")
+    return text
+
+def case_clash(labels)->tuple[str, str]|None:
+    "The first two of `labels` that differ only in case ('Joy', 'joy'), or None."
+    seen = {}
+    for label in labels:
+        first = seen.setdefault(label.casefold(), label)
+        if first != label: return first, label
+    return None
+
+def case_clash_message(first:str, second:str)->str:
+    "What is wrong with labels `first` and `second`, and the fix."
+    return (f"labels {first!r} and {second!r} differ only in case, so they would be two classes. Fix: write the label one "
+            f"way everywhere in the data (e.g. {second.lower()!r}).")
 
 def sorted_labels(labels:list)->list[str]:
-    "Sorted distinct labels (numbers sorted as numbers)."
-    values = {v for v in map(label_key, labels) if v is not None}
-    as_number = lambda v: (0, float(v), v) if v.lstrip("-").replace(".", "", 1).isdigit() else (1, 0.0, v)
+    "Distinct labels (matched by `label_key`), sorted, numbers as numbers; labels that differ only in case are an error."
+    values = sorted({v for v in map(label_key, labels) if v is not None})
+    if clash := case_clash(values): raise BadInput(case_clash_message(*clash))
+    as_number = lambda v: (0, Decimal(v), v) if _NUMBER.fullmatch(v) else (1, 0, v)
     return sorted(values, key=as_number)
+
+# %% ../nbs/11_files.ipynb #e556d1b0
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers and the blank Braille pattern: letters that show nothing
+
+def is_blank(text)->bool:
+    "Is `text` None, or empty once whitespace and invisible characters (zero-width spaces and joiners, BOMs, controls) are removed?"
+    if not isinstance(text, str): return text is None
+    return all(c.isspace() or c in _FILLERS or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+               or "\ufe00" <= c <= "\ufe0f" for c in text)  # the last: variation selectors
+
+# %% ../nbs/11_files.ipynb #d6e28294
+def missing_column(
+    origin:str,     # The file or object, for the message
+    columns:list,   # Its columns
+    column:str,     # The column asked for
+    option_name:str,# The option that names it, e.g. 'text_col'
+    role:str="",    # What the column holds, e.g. 'text' or 'label'
+)->BadInput:
+    "The error for a table without `column`, naming the fix that finds it: the delimiter, the spelling, or the option."
+    what = f"no {role} column {column!r}" if role else f"no column {column!r}"
+    parts = lambda c: [p.strip() for p in columns[0].split(c)]
+    header = columns[0] if len(columns) == 1 else ""
+    splits = [c for c in dict.fromkeys(header) if not c.isalnum() and c not in ' _-."\'' and column in parts(c)]
+    same = [c for c in columns if c.casefold() == column.casefold()]
+    if splits: fix = f"the header looks split by {splits[0]!r}: give the delimiter with {option('delimiter', splits[0])}"
+    elif same: fix = f"columns are matched with their case: name it with {option(option_name, same[0])}"
+    else: fix = f"name the column with {option(option_name, '<column>')}"
+    return BadInput(f"{origin} has {what} (its columns: {columns}). Fix: {fix}.")
 
 # %% ../nbs/11_files.ipynb #1c570d86
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")  # sharded weights
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model", "sentencepiece.model",
+                   "tokenizer.model", "spm.model")
+_RESAVE = "copy or save the model again (an interrupted copy or a full disk does this), or train it again"
 
 def _check_safetensors(path:Path):
     "An error when a .safetensors file is cut short or damaged: its header says how long the file must be."
@@ -170,25 +364,58 @@ def _check_safetensors(path:Path):
     if expected != size:
         state = (f"is cut short ({size:,} bytes; its header alone needs {8 + max(n, 0):,})" if len(head) < 8 or n > size - 8 else
                  "is not a safetensors file" if expected is None else f"is cut short ({size:,} of {expected:,} bytes)")
-        raise ValueError(f"{path} {state}: the saved model is damaged. Fix: copy or save the model again "
-                         "(an interrupted copy or a full disk does this), or train it again.")
+        raise BadInput(f"{path} {state}: the saved model is damaged. Fix: {_RESAVE}.")
+
+def _check_weights(path:Path):
+    "An error when a weights file is damaged: safetensors by its header, a PyTorch zip archive by its directory."
+    if path.suffix == ".safetensors": return _check_safetensors(path)
+    with open(path, "rb") as f: zipped = f.read(4) == b"PK\x03\x04"  # torch.save's format; an old pickle cannot be checked
+    if path.stat().st_size == 0 or (zipped and not zipfile.is_zipfile(path)):
+        raise BadInput(f"{path} is cut short or damaged ({path.stat().st_size:,} bytes): the saved model is damaged. Fix: {_RESAVE}.")
+
+def weight_files(path:Path, fix:str|None=None)->list[Path]:
+    "The files holding the weights of model folder `path`: the single file, else a sharded checkpoint's index and its shards (all present)."
+    fix = fix or f"Fix: give a saved model folder with {option('model_dir', 'DIR')}."
+    for name in WEIGHT_FILES:
+        if (path/name).is_file(): return [path/name]
+    index = next((path/name for name in WEIGHT_INDEXES if (path/name).is_file()), None)
+    if index is None:
+        raise NotFound(f"Model folder {path} is incomplete: no {' or '.join(WEIGHT_FILES)} (nor the index of sharded weights, "
+                       f"{' or '.join(WEIGHT_INDEXES)}). {fix}")
+    try: shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
+        raise BadInput(f"{index} is not a weights index (JSON with a weight_map): the saved model is damaged. Fix: {_RESAVE}.") from None
+    missing = [s for s in shards if not (path/s).is_file()]
+    if missing or not shards:
+        raise NotFound(f"Model folder {path} is incomplete: {index.name} lists {', '.join(missing) or 'no shards'}, not in the folder. "
+                       f"Fix: copy every shard with the index, or {_RESAVE}.")
+    return [index, *(path/s for s in shards)]
+
+def _check_tokenizer(path:Path, fix:str):
+    "An error when the folder has no tokenizer, or its tokenizer.json is cut short."
+    found = [path/f for f in TOKENIZER_FILES if (path/f).is_file()]
+    if not found: raise NotFound(f"Model folder {path} is incomplete: no tokenizer ({', '.join(TOKENIZER_FILES)}). {fix}")
+    for f in found:
+        with open(f, "rb") as stream:
+            stream.seek(max(f.stat().st_size - 64, 0)); end = stream.read().rstrip()
+        if not end or (f.suffix == ".json" and not end.endswith(b"}")):
+            raise BadInput(f"{f} is empty or cut short: the saved tokenizer is damaged. Fix: {_RESAVE}.")
 
 def check_model_dir(model_dir:str|Path)->Path:
-    "`model_dir` as a Path, after checking it holds a complete, undamaged classifier (not a bare encoder)."
+    "`model_dir` as a Path, after checking it holds a complete, undamaged classifier (not a bare encoder) in any layout `save_pretrained` writes."
     path = Path(model_dir).expanduser()
     fix = f"Fix: give the folder a training run saved with {option('model_dir', 'DIR')}, or train one (`emotion-nbdev train --output-dir DIR`)."
-    if not path.is_dir(): raise FileNotFoundError(f"Model folder {path}: no such folder. {fix}")
-    missing = [f for f in ("config.json",) if not (path/f).is_file()]
-    if not any((path/f).is_file() for f in WEIGHT_FILES): missing.append(" or ".join(WEIGHT_FILES))
-    if not any((path/f).is_file() for f in ("tokenizer.json", "vocab.txt", "vocab.json")): missing.append("tokenizer.json")
-    if missing: raise FileNotFoundError(f"Model folder {path} is incomplete: no {', '.join(missing)}. {fix}")
+    if not path.is_dir(): raise NotFound(f"Model folder {path}: no such folder. {fix}")
+    if not (path/"config.json").is_file(): raise NotFound(f"Model folder {path} is incomplete: no config.json. {fix}")
+    weights = weight_files(path, fix)
+    _check_tokenizer(path, fix)
     try: config = json.loads((path/"config.json").read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path/'config.json'} is not valid JSON ({e}): the saved model is damaged. {fix}") from None
+        raise BadInput(f"{path/'config.json'} is not valid JSON ({e}): the saved model is damaged. {fix}") from None
     architectures = config.get("architectures") or [] if isinstance(config, dict) else []
-    if not isinstance(config, dict) or not config.get("id2label") or not any(a.endswith("ForSequenceClassification") for a in architectures):
-        raise ValueError(f"{path} holds {', '.join(architectures) or 'a model'} without a classification head: an encoder to "
-                         f"fine-tune, not a classifier. Fix: fine-tune it first (`emotion-nbdev train --checkpoint {path} "
-                         f"--output-dir DIR`), then give DIR with {option('model_dir', 'DIR')}.")
-    if (path/"model.safetensors").is_file(): _check_safetensors(path/"model.safetensors")
+    if not isinstance(config, dict) or not config.get("id2label") or not any(str(a).endswith("ForSequenceClassification") for a in architectures):
+        raise BadInput(f"{path} holds {', '.join(map(str, architectures)) or 'a model'} without a classification head: an encoder to "
+                       f"fine-tune, not a classifier. Fix: fine-tune it first (`emotion-nbdev train --checkpoint {path} "
+                       f"--output-dir DIR`), then give DIR with {option('model_dir', 'DIR')}.")
+    for file in weights: _check_weights(file)
     return path

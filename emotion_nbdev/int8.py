@@ -6,14 +6,15 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/int8.html.md"""
 
 # %% ../nbs/17_int8.ipynb #da49d4b9
 from __future__ import annotations
-import json, os, shutil, tempfile, warnings
+import hashlib, json, logging, os, shutil, tempfile, warnings
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from .settings import cpu_count, logger
-from .files import WEIGHT_FILES, check_model_dir
+from .settings import BadInput, MissingPackage, NotFound, cpu_count, logger, option
+from .files import check_model_dir, weight_files
 from .outputs import check_writable, write_atomic
 
 # %% auto #0
@@ -65,24 +66,63 @@ def cls_only(model):
     return model
 
 # %% ../nbs/17_int8.ipynb #10ae0a33
-ONNX_FORMAT = 5  # bump when the export recipe changes, so older exports are made again
+ONNX_FORMAT = 6  # bump when the export recipe or its record changes, so older exports are made again
 # ONNX Runtime's transformer optimizer: the encoders whose attention, layer norm and GELU it fuses with its BERT rules
 _ORT_FUSIONS = {"bert": "bert", "roberta": "bert", "distilbert": "bert"}
 INT8_FILE, FP32_FILE, STAMP_FILE = "model.int8.onnx", "model.fp32.onnx", "export.json"
+def _sha256(path:Path)->str:
+    with open(path, "rb") as f: return hashlib.file_digest(f, "sha256").hexdigest()
 
-def _stamp(model_dir:Path, opset:int)->dict:
-    "What an export was made from: the weights file (name, size, time) and the export recipe."
-    weights = next(model_dir/f for f in WEIGHT_FILES if (model_dir/f).exists())
-    stat = weights.stat()
-    return dict(format=ONNX_FORMAT, weights=weights.name, size=stat.st_size, mtime_ns=stat.st_mtime_ns, opset=opset)
+def _record(path:Path)->dict:
+    "What identifies a file's contents: size and time (cheap to check) and SHA-256 (for a copy, whose time is new)."
+    stat = path.stat()
+    return dict(name=path.name, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=_sha256(path))
 
-def _current_export(model_dir:Path, quantize:bool, opset:int)->Path|None:
-    "The export file of `model_dir` when it was made from its present weights by this recipe, else None."
-    out, stamp_file = model_dir/"onnx", model_dir/"onnx"/STAMP_FILE
-    target = out/(INT8_FILE if quantize else FP32_FILE)
-    try: recorded = json.loads(stamp_file.read_text())
+def _unchanged(path:Path, record:dict)->str|None:
+    "'same' when `path` still has the size and time of `record`, 'copied' when only its time changed, else None."
+    try: stat = path.stat()
+    except OSError: return None
+    if path.name != record["name"] or stat.st_size != record["size"]: return None
+    if stat.st_mtime_ns == record["mtime_ns"]: return "same"
+    return "copied" if _sha256(path) == record["sha256"] else None
+
+def _read_stamp(out:Path, opset:int)->dict|None:
+    "The record of the exports in `out` when it was written by this recipe, else None."
+    try: stamp = json.loads((out/STAMP_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError): return None
-    return target if target.is_file() and recorded == _stamp(model_dir, opset) else None
+    ok = isinstance(stamp, dict) and stamp.get("format") == ONNX_FORMAT and stamp.get("opset") == opset
+    return stamp if ok and isinstance(stamp.get("weights"), list) and isinstance(stamp.get("files"), dict) else None
+
+def _current_export(model_dir:Path, name:str, opset:int)->tuple[Path|None, str]:
+    "(export file, '') when `model_dir/onnx/name` was made by this recipe from the present weights and is intact, else (None, why not)."
+    out = model_dir/"onnx"
+    if not (out/STAMP_FILE).is_file(): return None, "it has not been exported yet" if not (out/name).exists() else "its export is unfinished"
+    stamp = _read_stamp(out, opset)
+    if stamp is None: return None, "its export was made by another version of emotion-nbdev (or another opset)"
+    try:
+        weights, recorded = weight_files(model_dir), stamp["weights"]
+        checks = [_unchanged(p, r) for p, r in zip(weights, recorded)]
+        if len(weights) != len(recorded) or None in checks: return None, "its weights changed since the export"
+        if name not in stamp["files"]: return None, f"it has no {name} yet"
+        checks.append(_unchanged(out/name, stamp["files"][name]))
+        if checks[-1] is None: return None, f"its export {out/name} is missing or damaged (changed since it was written)"
+    except (KeyError, TypeError, AttributeError): return None, "its export record is damaged"
+    if "copied" in checks:  # same bytes, new times: record the times, so that later runs skip the hashing
+        for path, record in zip(weights, recorded): record["mtime_ns"] = path.stat().st_mtime_ns
+        stamp["files"][name]["mtime_ns"] = (out/name).stat().st_mtime_ns
+        try: write_atomic(out/STAMP_FILE, json.dumps(stamp, indent=1))
+        except OSError: pass  # a read-only copy: it is checked by its contents each time
+    return out/name, ""
+
+def _check_finite(model, model_dir:Path):
+    "An error naming the tensors of `model` that hold NaN or infinity (a diverged training): nothing sensible can be predicted or quantized."
+    import torch
+    bad = [n for n, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        raise BadInput(f"The weights in {model_dir} are not finite numbers: {len(bad)} tensor(s) hold NaN or infinity "
+                       f"({', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}); the training that saved them diverged, so the model "
+                       f"predicts nothing meaningful. Fix: train it again with a lower learning rate (e.g. {option('learning_rate', 2e-5)}), "
+                       "or use a checkpoint saved before the loss became NaN.")
 
 def _export_fp32(model_dir:Path, path:Path, opset:int):
     "Export the classifier in `model_dir`, its last layer computed at [CLS] only, to an ONNX file at `path` (needs PyTorch)."
@@ -92,7 +132,9 @@ def _export_fp32(model_dir:Path, path:Path, opset:int):
         def __init__(self, model): super().__init__(); self.model = model
         def forward(self, input_ids, attention_mask): return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
     # eager attention exports the classic attention graph, which ONNX Runtime fuses into one Attention op
-    model = cls_only(AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager").eval())
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager").eval()
+    _check_finite(model, model_dir)
+    model = cls_only(model)
     dummy = AutoTokenizer.from_pretrained(model_dir)(["an example tweet", "another"], padding=True, return_tensors="pt")
     with warnings.catch_warnings():  # the TorchScript exporter's notes on its own deprecation and opset choices
         warnings.simplefilter("ignore")
@@ -101,6 +143,78 @@ def _export_fp32(model_dir:Path, path:Path, opset:int):
                           dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
                                         "logits": {0: "batch"}})
 
+def _place(made:Path, path:Path):
+    "Copy `made` to `path` whole: written under a temporary name in the same folder, then renamed over `path`."
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(made, partial)
+        os.replace(partial, path)
+    finally: partial.unlink(missing_ok=True)
+
+def _clear(out:Path, keep:set):
+    "Remove from `out` the exports not in `keep`, earlier versions' intermediates, and what killed exports left (under the export lock)."
+    for path in out.iterdir():
+        left = path.name.startswith(".") and path.name.endswith(".tmp") or path.name.startswith(".export-")
+        if path.name in keep or not (left or path.name in (INT8_FILE, FP32_FILE, "model.onnx", "model.opt.onnx")): continue
+        try: shutil.rmtree(path) if path.is_dir() else path.unlink()
+        except OSError: pass  # in use (Windows), or already gone: the next export tries again
+
+@contextmanager
+def _export_lock(out:Path):
+    "Hold the lock of exports into `out` while the block runs: one export at a time; the OS releases it when a process dies."
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]  # kept out of the model folder, which holds only what runs
+    with open(Path(tempfile.gettempdir())/f"emotion-nbdev-export-{key}.lock", "a+b") as f:
+        if os.name == "nt":
+            import msvcrt
+            while True:  # LK_LOCK gives up after 10 s; an export takes longer
+                try: f.seek(0); msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1); break
+                except OSError: continue
+            try: yield
+            finally: f.seek(0); msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try: yield
+            finally: fcntl.flock(f, fcntl.LOCK_UN)
+
+@contextmanager
+def _quantizer_quiet():
+    "While quantizing: ONNX Runtime's advice to pre-process the model is not printed (it logs it on the root logger, configuring that)."
+    root, handler = logging.getLogger(), logging.NullHandler()
+    advice = lambda record: "pre-processing before quantization" not in record.getMessage()
+    root.addHandler(handler); root.addFilter(advice)
+    try: yield
+    finally: root.removeHandler(handler); root.removeFilter(advice)
+
+def _export(model_dir:Path, out:Path, name:str, opset:int):
+    "Export, fuse and (for the int8 file) quantize the classifier in `model_dir` in a temporary folder, then place `name` in `out` and record it."
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+    config = json.loads((model_dir/"config.json").read_text(encoding="utf-8"))
+    logger.info(f"exporting {model_dir.name} to {'int8' if name == INT8_FILE else 'fp32'} ONNX (once; kept in {model_dir.name}/onnx)")
+    weights = [_record(p) for p in weight_files(model_dir)]  # before reading them: weights changed meanwhile make a stale record
+    with tempfile.TemporaryDirectory(prefix="emotion-nbdev-export-", ignore_cleanup_errors=True) as work:
+        fp32, fused, int8 = Path(work)/"model.onnx", Path(work)/"model.opt.onnx", Path(work)/INT8_FILE
+        _export_fp32(model_dir, fp32, opset)
+        fusions = _ORT_FUSIONS.get(config["model_type"])
+        if fusions is None: shutil.copyfile(fp32, fused)  # an architecture without fusion rules runs unfused
+        else: optimize_model(str(fp32), model_type=fusions, num_heads=config.get("num_attention_heads", config.get("n_heads", 0)),
+                             hidden_size=config.get("hidden_size", config.get("dim", 0))).save_model_to_file(str(fused))
+        if name == INT8_FILE:
+            # fused ops (com.microsoft domain) carry no shape-inferred types: they are float32.
+            # One scale per output channel: as fast as one per matrix here, and closer to fp32 (bench/inference.py)
+            with _quantizer_quiet():
+                quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8, per_channel=True,
+                                 extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        stamp = _read_stamp(out, opset)  # the other export (fp32 or int8) is kept when it was made from these weights
+        if stamp is None or stamp["weights"] != weights: stamp = dict(format=ONNX_FORMAT, opset=opset, weights=weights, files={})
+        stamp["files"].pop(name, None)
+        _clear(out, keep=set(stamp["files"]))
+        _place(int8 if name == INT8_FILE else fused, out/name)
+    stamp["files"][name] = _record(out/name)
+    write_atomic(out/STAMP_FILE, json.dumps(stamp, indent=1))  # last: until it is written, the new file is not trusted
+
 def export_onnx(
     model_dir:str|Path,   # Saved classifier
     quantize:bool=True,   # The int8 file (what the onnx backend runs); False: the fused fp32 file instead
@@ -108,36 +222,24 @@ def export_onnx(
 )->Path:
     "The ONNX file of the classifier in `model_dir`: exported, fused and quantized to int8 the first time (needs PyTorch), reused after."
     model_dir = check_model_dir(model_dir)
-    if current := _current_export(model_dir, quantize, opset): return current
-    try: import torch, onnx  # noqa: F401  (exporting needs them; running the export does not)
-    except ImportError:
-        raise ImportError(f"{model_dir} has no int8 export made from its present weights, and exporting needs PyTorch and onnx. "
-                          f"Fix: run `emotion-nbdev export --model {model_dir}` where emotion-nbdev is installed in full, "
-                          "then use the folder here (its onnx/ subfolder is what this environment runs).") from None
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
+    name = INT8_FILE if quantize else FP32_FILE
+    current, why = _current_export(model_dir, name, opset)
+    if current: return current
+    try: import torch, transformers, onnx  # noqa: F401  (exporting needs them; running the export does not)
+    except ImportError as e:
+        raise MissingPackage(f"{model_dir} has no ONNX export this environment can run: {why}. Exporting needs PyTorch, "
+                             f"transformers and onnx, which this environment lacks ({e}). Fix: run `emotion-nbdev export --model {model_dir}` "
+                             "where emotion-nbdev is installed in full (`pip install emotion-nbdev`), then use the folder here "
+                             "(this environment runs its onnx/ subfolder); or install the full package here.") from None
     out = check_writable(model_dir/"onnx", "model_dir", create=True,  # the export is kept beside the model
                          fix=f"the ONNX export is kept inside the model folder: make {model_dir} writable, copy it somewhere writable, or use the torch backend")
-    config = json.loads((model_dir/"config.json").read_text(encoding="utf-8"))
-    logger.info(f"exporting {model_dir.name} to int8 ONNX (once; kept in {model_dir.name}/onnx)")
-    with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as work:
-        fp32, fused, int8 = Path(work)/"model.onnx", Path(work)/"model.opt.onnx", Path(work)/INT8_FILE
-        _export_fp32(model_dir, fp32, opset)
-        fusions = _ORT_FUSIONS.get(config["model_type"])
-        if fusions is None: shutil.copyfile(fp32, fused)  # an architecture without fusion rules runs unfused
-        else: optimize_model(str(fp32), model_type=fusions, num_heads=config.get("num_attention_heads", config.get("n_heads", 0)),
-                             hidden_size=config.get("hidden_size", config.get("dim", 0))).save_model_to_file(str(fused))
-        (out/STAMP_FILE).unlink(missing_ok=True)  # from here until the new stamp, no export is trusted
-        if quantize:
-            # fused ops (com.microsoft domain) carry no shape-inferred types: they are float32.
-            # One scale per output channel: as fast as one per matrix here, and closer to fp32 (bench/inference.py)
-            quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8, per_channel=True,
-                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-            os.replace(int8, out/INT8_FILE)
-        else: os.replace(fused, out/FP32_FILE)
-        for old in ("model.onnx", "model.opt.onnx"): (out/old).unlink(missing_ok=True)  # intermediates kept by earlier versions
-        write_atomic(out/STAMP_FILE, json.dumps(_stamp(model_dir, opset)))
-    return out/(INT8_FILE if quantize else FP32_FILE)
+    with _export_lock(out):
+        current, why = _current_export(model_dir, name, opset)  # another process may have made it meanwhile
+        if current: return current
+        try: _export(model_dir, out, name, opset)
+        finally:
+            if not any(out.iterdir()): out.rmdir()  # a refused or failed first export leaves no empty folder
+    return out/name
 
 # %% ../nbs/17_int8.ipynb #98bbecab
 class OnnxBackend:
@@ -145,14 +247,26 @@ class OnnxBackend:
     name = "onnx"
     batch_size = 16  # measured best on 2 cores (bench/inference.py)
     def __init__(self, onnx_path:Path, threads:int|None=None):
+        if threads is not None and (not isinstance(threads, int) or threads < 1):
+            raise BadInput(f"threads={threads!r}: give a number of threads of 1 or more. Fix: leave it unset (one per core), or {option('threads', 2)}.")
         self.onnx_path, self.workers = Path(onnx_path), threads or cpu_count()
 
     def _session(self, threads:int):
-        import onnxruntime as ort
+        try: import onnxruntime as ort
+        except ImportError:
+            raise MissingPackage("The onnx backend needs ONNX Runtime, which is not installed. Fix: `pip install onnxruntime`, "
+                                 f"or use the torch backend ({option('backend', 'torch')}).") from None
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-        return ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+        try: return ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+        except Exception as e:  # ONNX Runtime's own errors (InvalidProtobuf, Fail, ...) derive from Exception alone
+            if not type(e).__module__.startswith("onnxruntime") and not isinstance(e, OSError): raise
+            folder = self.onnx_path.parent
+            raise BadInput(f"ONNX Runtime {ort.__version__} cannot load {self.onnx_path} ({type(e).__name__}: {str(e)[:300]}). "
+                           f"Fix: delete the folder {folder} and export again (`emotion-nbdev export --model {folder.parent}`, "
+                           "where PyTorch is installed); if it was exported with a newer onnxruntime, upgrade this one "
+                           "(`pip install -U onnxruntime`).") from None
 
     @cached_property
     def session(self): return self._session(1)             # many batches: one thread each, run side by side

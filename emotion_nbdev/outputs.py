@@ -1,4 +1,4 @@
-"""Outputs written so that nothing of the user's is lost: folders tried before long work, files written whole, existing files replaced only when asked.
+"""Outputs written so that nothing of the user's is lost: folders tried before long work, files written whole and replaced only when asked, streams written through, one run per output at a time, a full disk said in words.
 
 Docs: https://emotion-nbdev.github.io/emotion_nbdev/outputs.html.md"""
 
@@ -6,24 +6,87 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/outputs.html.md"""
 
 # %% ../nbs/13_outputs.ipynb #80565557
 from __future__ import annotations
-import os, tempfile
+import errno, json, os, socket, stat, sys, time, uuid
+from contextlib import contextmanager
 from pathlib import Path
 
-from .settings import option
+from .settings import AlreadyExists, BadInput, NotFound, NotWritable, UserError, logger, option
 
 # %% auto #0
-__all__ = ['write_atomic', 'check_writable', 'check_output', 'csv_cell']
+__all__ = ['STDIO', 'LOCK_SUFFIX', 'DiskFull', 'InUse', 'is_stdio', 'output_target', 'is_stream', 'disk_full', 'full_disk',
+           'write_atomic', 'check_writable', 'check_output', 'csv_cell', 'output_lock']
 
 # %% ../nbs/13_outputs.ipynb #cab3b45b
+STDIO = "-"  # as a file name: standard input, or standard output
+
+class DiskFull(UserError, OSError): "No space left (or the quota used up) where an output is written."
+class InUse(UserError, OSError): "An output that another run is writing right now."
+
+def is_stdio(path)->bool:
+    "Does `path` name standard input or output (`-`)?"
+    return str(path) == STDIO
+
+def output_target(path:str|Path)->Path:
+    "The file that writing to `path` changes: a symbolic link's target (followed to the end), else `path` itself."
+    path = Path(path).expanduser()
+    return path.resolve() if path.is_symlink() else path
+
+def is_stream(path:str|Path)->bool:
+    "Is `path` written (or read) *through*, never replaced: `-`, a device such as /dev/null, a named pipe, or /dev/stdout and its kin?"
+    if is_stdio(path): return True
+    path = Path(path).expanduser()
+    try: mode = os.stat(path).st_mode  # follows links, /dev/fd/N to a pipe too
+    except (OSError, ValueError): mode = 0
+    if stat.S_ISDIR(mode): return False
+    parts = path.absolute().parts
+    if os.name != "nt" and (parts[1:2] == ("dev",) and (len(parts) == 3 or parts[2] == "fd") or parts[1:2] == ("proc",)):
+        return True  # /dev/stdout, /dev/fd/3: whatever they lead to (a file after `>`), they are written through
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode)
+
+def disk_full(error:BaseException)->bool:
+    "Is `error` a full disk or a used-up quota (an OSError, or a library's error that wraps one)?"
+    if isinstance(error, DiskFull): return True
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)): return True
+    return any(s in str(error) for s in ("No space left on device", "Disk quota exceeded", "StorageFull"))
+
+def full_disk(
+    where:str|Path,  # The file or folder being written
+    doing:str,       # What was being done, e.g. 'saving checkpoint-12'
+    kept:str,        # What is kept, e.g. 'The 4,096 rows before it are kept in x.partial.'
+    fix:str,         # How to continue once there is space
+)->DiskFull:
+    "The error for a full disk: where, while doing what, what was kept, and the fix."
+    return DiskFull(f"No space left for {where} (the disk is full, or your quota is used up) while {doing}. {kept} "
+                    f"Fix: free some space, then {fix}.".replace("  ", " "))
+
+# %% ../nbs/13_outputs.ipynb #ead09c58
+def _write_through(path:str|Path, text:str):
+    "Write `text` into a stream (standard output, a device, a named pipe) as it is: nothing to replace."
+    if is_stdio(path):
+        sys.stdout.write(text); sys.stdout.flush(); return
+    with open(Path(path).expanduser(), "w", encoding="utf-8", newline="") as f: f.write(text)
+
 def write_atomic(path:str|Path, text:str)->Path:
-    "Write `text` to `path` through a temporary file in the same folder renamed over it: readers never see half a file."
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    "Write `text` to `path`: a regular file through a temporary file renamed over it (readers never see half a file); a stream (`-`, a device, a pipe) through; a link's target."
+    target = output_target(path)
+    if not is_stream(path) and target.exists() and not target.is_file():
+        raise BadInput(f"{path} is not a regular file (a folder or a socket): it is left alone. Fix: choose a file name.")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-    return path
+        if is_stream(path): _write_through(path, text); return Path(path)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")  # our own name: only it is ever renamed
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)  # the umask's permissions
+            with open(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text); f.flush(); os.fsync(f.fileno())
+            if target.exists(): os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))  # a replaced file keeps its permissions
+            os.replace(tmp, target)  # on Windows this fails while another program holds `target` open
+        finally: tmp.unlink(missing_ok=True)
+    except OSError as e:
+        if disk_full(e): raise full_disk(target, f"writing {target.name}", f"{target.name} is unchanged.", "run again") from None
+        if isinstance(e, UserError): raise
+        raise NotWritable(f"Cannot write {target} ({e.strerror or e}). Fix: make it writable (on Windows: close the program "
+                          "that has it open), or choose another file.") from None
+    return Path(path)
 
 def check_writable(
     folder:str|Path,     # Where outputs will go
@@ -34,26 +97,41 @@ def check_writable(
     "`folder`, after proving that a file can be written in it: call before long work, not after."
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(f"{folder} is a file, not a folder. Fix: choose a folder with {option(option_name, 'PATH')}.")
+        raise BadInput(f"{folder} is a file, not a folder. Fix: choose a folder with {option(option_name, 'PATH')}.")
     if not folder.exists() and not create:
-        raise FileNotFoundError(f"Folder {folder} does not exist. Fix: create it, or choose another with {option(option_name, 'PATH')}.")
+        raise NotFound(f"Folder {folder} does not exist. Fix: create it, or choose another with {option(option_name, 'PATH')}.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"): pass
+        probe = folder/f".write-check-{uuid.uuid4().hex[:8]}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)); probe.unlink()
     except OSError as e:
+        if disk_full(e): raise full_disk(folder, "checking that it can be written", "", "run again") from None
         fix = fix or f"choose a folder you can write to with {option(option_name, 'PATH')}"
-        raise PermissionError(f"Cannot write in {folder} ({e.strerror}). Fix: {fix}.") from None
+        raise NotWritable(f"Cannot write in {folder} ({e.strerror or e}). Fix: {fix}.") from None
     return folder
 
-def check_output(output:Path, overwrite:bool, inputs:tuple=())->Path:
+def check_output(
+    output:str|Path,     # The file to write: `-` (standard output), a device or named pipe (written through), or a file
+    overwrite:bool,      # May an existing file be replaced?
+    inputs:tuple=(),     # Files the job reads: never its output
+)->Path:
     "`output`, after checking it is not an input, is new (or may be replaced) and can be written: before any work."
-    if any(p.exists() and output.exists() and output.samefile(p) or output.resolve() == p.resolve() for p in inputs):
-        raise ValueError(f"{output} is the input file: predictions never overwrite their input. Fix: choose another {option('output', 'FILE')}.")
-    if output.is_dir(): raise IsADirectoryError(f"{output} is a folder. Fix: give a file name with {option('output', 'FILE')}.")
-    if output.exists() and not overwrite:
-        raise FileExistsError(f"{output} already exists and is left alone. Fix: {option('overwrite', True)} to replace it, "
-                              f"or another {option('output', 'FILE')}.")
-    check_writable(output.parent, "output")
+    if is_stdio(output): return Path(STDIO)
+    output = Path(output).expanduser()
+    if is_stream(output):  # a device or a pipe is written through: nothing is replaced, so no overwrite is needed
+        if not os.access(output, os.W_OK):
+            raise NotWritable(f"Cannot write to {output}: permission denied. Fix: choose another {option('output', 'FILE')}.")
+        return output
+    target = output_target(output)
+    if any(p.exists() and target.exists() and target.samefile(p) or target.resolve() == Path(p).resolve() for p in inputs):
+        raise BadInput(f"{output} is the input file: predictions never overwrite their input. Fix: choose another {option('output', 'FILE')}.")
+    if target.is_dir(): raise BadInput(f"{output} is a folder. Fix: give a file name with {option('output', 'FILE')}.")
+    if target.exists() and not target.is_file():
+        raise BadInput(f"{output} is not a regular file (a socket?): it is left alone. Fix: choose another {option('output', 'FILE')}.")
+    if target.exists() and not overwrite:
+        raise AlreadyExists(f"{output} already exists and is left alone. Fix: {option('overwrite', True)} to replace it, "
+                            f"or another {option('output', 'FILE')}.")
+    check_writable(target.parent, "output")
     return output
 
 def csv_cell(value)->str:
@@ -63,3 +141,81 @@ def csv_cell(value)->str:
         return "" if value != value else f"{float(value):.6g}"
     if type(value).__name__ == "bool_": value = bool(value)  # NumPy's booleans print as Python's
     return str(value)
+
+# %% ../nbs/13_outputs.ipynb #ca37e96e
+LOCK_SUFFIX = ".lock"
+_OWNER_BYTES = 4096  # the owner's details fill the start of a lock file; the OS lock is on the byte after them
+
+def _os_lock(fd:int)->bool|None:
+    "Take the OS's lock on `fd` without waiting: True if taken, False if another process holds it, None if this file system has no locks."
+    if os.name == "nt":
+        import msvcrt
+        os.lseek(fd, _OWNER_BYTES, os.SEEK_SET)  # Windows locks bytes for reading too: lock one past the details
+        try: msvcrt.locking(fd, msvcrt.LK_NBLCK, 1); return True
+        except OSError: return False
+    import fcntl
+    try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); return True
+    except OSError as e:
+        return False if e.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK) else None
+
+def _os_unlock(fd:int):
+    if os.name == "nt":
+        import msvcrt
+        os.lseek(fd, _OWNER_BYTES, os.SEEK_SET)
+        try: msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        except OSError: pass
+
+def _alive(pid:int)->bool:
+    "Is process `pid` of this machine running? Only for file systems without locks, on POSIX (on Windows `os.kill` would end it)."
+    if os.name == "nt": return True  # never reached: Windows always has its locks
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass  # running, as another user
+    return True
+
+def _owner(fd:int)->dict:
+    "The details a lock file holds: pid, host, start time, command (empty when not written yet)."
+    os.lseek(fd, 0, os.SEEK_SET)
+    try: return json.loads(os.read(fd, _OWNER_BYTES).decode("utf-8", "replace").strip() or "{}")
+    except ValueError: return {}
+
+def _described(owner:dict)->str:
+    if not owner: return "another run (its details are not written yet)"
+    return (f"pid {owner.get('pid')} on {owner.get('host')}, started {owner.get('started')}: "
+            f"`{owner.get('command')}`")
+
+@contextmanager
+def output_lock(
+    target:str|Path,       # The output file or folder that one run at a time may write
+    option_name:str,       # The option that chose it, for the fix
+    inside:bool=False,     # Keep the lock file inside `target` (a folder), else beside it as `<target>.lock`
+):
+    "While this block runs, no other run (process, thread, or machine sharing the folder) can take the lock on `target`; yields the lock file."
+    target = Path(target)
+    lock = target/f"emotion_nbdev_run{LOCK_SUFFIX}" if inside else target.with_name(target.name + LOCK_SUFFIX)
+    for _ in range(10):
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+        taken, owner = _os_lock(fd), _owner(fd)
+        if taken is None:  # no OS locks here: trust the details when their process is still running on this machine
+            taken = not owner or owner.get("host") == socket.gethostname() and not _alive(owner.get("pid", 0))
+        if not taken:
+            os.close(fd)
+            raise InUse(f"{target} is being written by another run ({_described(owner)}). Fix: wait for it to finish, "
+                        f"or choose another {option(option_name, 'PATH')}.")
+        try: same = os.path.samestat(os.fstat(fd), os.stat(lock))
+        except OSError: same = False
+        if same: break
+        os.close(fd)  # the run before us removed this lock file as we opened it: take the new one
+    else: raise InUse(f"{lock} keeps changing under this run. Fix: wait for the other run to finish.")
+    if owner: logger.warning(f"{lock}: taking over the lock of a run that is no longer running ({_described(owner)})")
+    me = dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
+              command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:500] if sys.argv and sys.argv[0] else "python")
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, json.dumps(me).encode().ljust(_OWNER_BYTES)[:_OWNER_BYTES])
+    try: yield lock
+    finally:
+        if os.name != "nt": lock.unlink(missing_ok=True)  # while still locked: whoever opened it will see it is gone
+        _os_unlock(fd); os.close(fd)
+        if os.name == "nt":  # Windows deletes no file that is open: remove it after closing, unless another run opened it since
+            try: lock.unlink(missing_ok=True)
+            except OSError: pass

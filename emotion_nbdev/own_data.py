@@ -6,6 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/own_data.html.md"""
 
 # %% ../nbs/12_own_data.ipynb #f72a6d04
 from __future__ import annotations
+import json
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,48 +14,99 @@ import numpy as np
 import pandas as pd
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
-from .settings import DATA_ENV, EMOTIONS, HUB_DATASET, hub_reachable, logger, looks_like_path, option
-from .files import check_file, label_key, read_lines, sorted_labels, table_rows
+from .settings import (DATA_ENV, EMOTIONS, HUB_DATASET, BadInput, BadType, NotFound, Unreachable, UserError,
+                                    env_flag, hub_answer, logger, looks_like_path, option)
+from .files import (NestedValue, case_clash, case_clash_message, check_file, is_blank, label_key, missing_column,
+                                 read_lines, sorted_labels, table_rows)
 
 # %% auto #0
-__all__ = ['CARER_FILES', 'read_carer', 'load_carer_folder', 'hub_errors', 'load_labelled', 'split_dataset']
+__all__ = ['CARER_FILES', 'ClassName', 'read_carer', 'load_carer_folder', 'hub_errors', 'load_labelled', 'split_dataset']
 
 # %% ../nbs/12_own_data.ipynb #a3002b30
+class ClassName(str):
+    "A label given by a `ClassLabel`: a class name as it is, never read as a number or a missing value."
+
+def _key(label)->str|None:
+    "The text `label` is matched by: a `ClassLabel` name as it is, anything else by `label_key`."
+    return label.strip() if isinstance(label, ClassName) else None if isinstance(label, NestedValue) else label_key(label)
+
 def _skip_hint()->str: return f"or pass {option('errors', 'skip')} to skip such rows (they are counted and reported)"
 
+def _text_problem(text)->tuple|None:
+    "What is wrong with an example's text, with the fix; None when nothing is."
+    if isinstance(text, NestedValue): return "the text is a JSON list or object, not a text", "give each example's text as a string"
+    if is_blank(text):
+        return ("empty text" if not isinstance(text, str) or not text.strip() else "empty text (only invisible characters)",
+                "give every example a non-empty text")
+    if not isinstance(text, str): return f"the text is a {type(text).__name__}, not a text", "give each example's text as a string"
+    return None
+
+def _label_problem(label, label_ids:dict)->tuple|None:
+    "What is wrong with an example's label, with the fix; None when nothing is."
+    if isinstance(label, NestedValue): return "the label is a JSON list or object", "give each example one label"
+    key = _key(label)
+    if key is None:
+        written = f" ({label.strip()!r})" if isinstance(label, str) and label.strip() else ""
+        return f"missing label{written}", "give every example a label"
+    if key in label_ids: return None
+    near = [name for name in label_ids if name.casefold() == key.casefold()]
+    hint = f" (labels are matched with their case: {near[0]!r} is one)" if near else ""
+    return f"unknown label {key!r}", f"use one of {list(label_ids)}{hint}, or list every label with {option('label_names', ['a', 'b'])}"
+
+def _not_the_labels(origin:str, names:list, found:set, default:str="")->BadInput:
+    "The error for label names none of which is a label of the data; `default` says where names not given come from."
+    shown = sorted(found)
+    return BadInput(f"{origin}: label_names {names} are not labels of the data (its labels: {', '.join(map(repr, shown[:10]))}"
+                    f"{' ...' if len(shown) > 10 else ''}). Fix: label_names must be the data's own labels, in the order of their "
+                    f"ids, e.g. {option('label_names', shown[:10])}; to give them other names (0 -> 'neg'), change them in the data"
+                    f"{default or '; or leave label_names out to take the labels from the data'}.")
+
 def _collect(
-    rows,         # (where, text, label, problem) tuples; `problem` is a (what, fix) pair or None
-    label_ids:dict, # label value -> id
-    origin:str,   # File or object name for messages
-    errors:str,   # 'raise' or 'skip'
+    rows,           # (where, text, label, problem) tuples; `problem` is a (what, fix) pair or None
+    label_ids:dict, # label (as matched) -> id
+    origin:str,     # File or object name for messages
+    errors:str,     # 'raise' or 'skip'
+    named:str|None=None, # Where the label names come from, when they are not the data's own: 'given', or what the default is
 ):
     "Check every row, returning (texts, label ids); bad rows raise or are skipped and counted."
-    if errors not in ("raise", "skip"): raise ValueError(f"errors={errors!r}: use 'raise' or 'skip'.")
-    texts, labels, skipped = [], [], []
+    if errors not in ("raise", "skip"):
+        raise BadInput(f"errors={errors!r}: use 'raise' or 'skip'. Fix: {option('errors', 'skip')}, or leave it out.")
+    checked, found = [], set()
     for where, text, label, problem in rows:
+        if problem is None and (problem := _text_problem(text)) is None:
+            if _key(label) is not None: found.add(_key(label))
+            problem = _label_problem(label, label_ids)
+        checked.append((where, text, label, problem))
+    if named and found and found.isdisjoint(label_ids):
+        raise _not_the_labels(origin, list(label_ids), found, "" if named == "given" else f" ({named})")
+    texts, labels, skipped = [], [], []
+    for where, text, label, problem in checked:
         if problem is None:
-            if not isinstance(text, str) or not text.strip():
-                problem = "empty text", "give every example a non-empty text"
-            elif label is None or (isinstance(label, float) and np.isnan(label)):
-                problem = "missing label", "give every example a label"
-            elif label not in label_ids:
-                problem = (f"unknown label {label!r}",
-                           f"use one of {list(label_ids)}, or list every label with {option('label_names', ['a', 'b'])}")
-        if problem is None:
-            texts.append(text); labels.append(label_ids[label]); continue
-        if errors == "raise": raise ValueError(f"{origin}, {where}: {problem[0]}. Fix: {problem[1]}; {_skip_hint()}.")
+            texts.append(text); labels.append(label_ids[_key(label)]); continue
+        if errors == "raise": raise BadInput(f"{origin}, {where}: {problem[0]}. Fix: {problem[1]}; {_skip_hint()}.")
         skipped.append(f"{where} ({problem[0]})")
     if skipped:
         more = " ..." if len(skipped) > 5 else ""
         logger.warning(f"{origin}: skipped {len(skipped)} bad row(s): {', '.join(skipped[:5])}{more}")
     if not texts:
-        found = "no examples" if not skipped else f"all {len(skipped)} rows are bad, no usable examples"
-        raise ValueError(f"{origin}: {found}. Fix: check the format and labels, or leave out this split.")
+        what = "no examples" if not skipped else f"all {len(skipped)} rows are bad, no usable examples"
+        raise BadInput(f"{origin}: {what}. Fix: check the format and labels, or leave out this split.")
     return texts, labels
+
+def _label_ids(label_names:list)->dict:
+    "Label (as matched) -> id, after checking `label_names` names each label once, none missing, none differing only in case."
+    keys = [_key(name) for name in label_names]
+    if None in keys:
+        raise BadInput(f"label_names {list(label_names)} holds a missing value ({label_names[keys.index(None)]!r}). "
+                       "Fix: list the labels themselves.")
+    if len(set(keys)) < len(keys):
+        raise BadInput(f"label_names {list(label_names)} name a label twice. Fix: list each once (1 and 1.0 are one label).")
+    if clash := case_clash(keys): raise BadInput(f"label_names {list(label_names)}: {case_clash_message(*clash)}")
+    return {key: i for i, key in enumerate(keys)}
 
 def _make_dataset(texts:list, labels:list, label_names:list)->Dataset:
     "A `Dataset` with a string `text` and a `ClassLabel` `label`."
-    features = Features({"text": Value("string"), "label": ClassLabel(names=list(label_names))})
+    features = Features({"text": Value("string"), "label": ClassLabel(names=[str(n) for n in label_names])})
     return Dataset.from_dict({"text": texts, "label": labels}, features=features)
 
 # %% ../nbs/12_own_data.ipynb #a7d48202
@@ -70,14 +122,15 @@ def read_carer(
     blank = 0
     def rows():
         nonlocal blank
-        for n, line in enumerate(read_lines(path), 1):
+        for n, line, problem in read_lines(path):
             line = line.rstrip("\r\n")
+            if problem: yield f"line {n}", None, None, problem; continue
             if not line.strip(): blank += 1; continue
             text, sep, label = line.rpartition(";")
-            problem = None if sep else ("no ';' between text and label", "write each example as `text;label`")
-            yield f"line {n}", text, label.strip(), problem
-    label_ids = {name: i for i, name in enumerate(label_names)}
-    dataset = _make_dataset(*_collect(rows(), label_ids, str(path), errors), label_names)
+            yield f"line {n}", text, label, None if sep else ("no ';' between text and label", "write each example as `text;label`")
+    label_ids = _label_ids(label_names)
+    named = "given" if label_names is not EMOTIONS else "the six emotions are the default for CARER files"
+    dataset = _make_dataset(*_collect(rows(), label_ids, str(path), errors, named), list(label_ids))
     if blank: logger.warning(f"{path}: ignored {blank} blank line(s)")
     return dataset
 
@@ -90,25 +143,32 @@ def load_carer_folder(
     folder = Path(folder)
     missing = [f for f in CARER_FILES.values() if not (folder/f).is_file()]
     if missing:
-        raise FileNotFoundError(f"{folder} has no {', '.join(missing)}. Fix: the folder needs all of "
-                                f"{', '.join(CARER_FILES.values())} (one `text;label` per line); "
-                                f"check {DATA_ENV} or the path you passed.")
+        raise NotFound(f"{folder} has no {', '.join(missing)}. Fix: the folder needs all of "
+                       f"{', '.join(CARER_FILES.values())} (one `text;label` per line); "
+                       f"check {DATA_ENV} or the path you passed.")
     return DatasetDict({split: read_carer(folder/fname, label_names, errors) for split, fname in CARER_FILES.items()})
 
 # %% ../nbs/12_own_data.ipynb #cd091a4b
+def _cell(value):
+    "A DataFrame cell as `table_rows` gives it: text, None when missing, a `NestedValue` for a list or an object."
+    if isinstance(value, str): return value
+    if isinstance(value, (list, tuple, dict, set, np.ndarray)):
+        return NestedValue(json.dumps(value.tolist() if isinstance(value, np.ndarray) else value, default=str, ensure_ascii=False))
+    return None if value is None or pd.isna(value) else str(value)
+
 def _frame_rows(df:pd.DataFrame):
     "Rows of a DataFrame as `table_rows` gives them, numbers and all as text."
     columns = [str(c) for c in df.columns]
-    text = lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else v if isinstance(v, str) else str(v)
-    return columns, ((f"row {i}", dict(zip(columns, map(text, values))), None)
+    return columns, ((f"row {i}", dict(zip(columns, map(_cell, values))), None)
                      for i, values in enumerate(df.itertuples(index=False, name=None)))
 
 def _hf_frame(ds:Dataset)->pd.DataFrame:
-    "A Hugging Face `Dataset` as a DataFrame, `ClassLabel` ids replaced by their names."
+    "A Hugging Face `Dataset` as a DataFrame, `ClassLabel` ids replaced by their names (a negative id, 'no label', by None)."
     df = ds.to_pandas()
     for col, feature in ds.features.items():
         if isinstance(feature, ClassLabel):
-            df[col] = [feature.names[i] if i is not None and 0 <= i < len(feature.names) else None for i in df[col]]
+            df[col] = pd.Series([ClassName(feature.names[i]) if i is not None and 0 <= i < len(feature.names) else None for i in df[col]],
+                                dtype=object, index=df.index)
     return df
 
 def _source_rows(source, delimiter=None)->tuple[list, Iterator, str]:
@@ -116,15 +176,26 @@ def _source_rows(source, delimiter=None)->tuple[list, Iterator, str]:
     if isinstance(source, Dataset): return (*_frame_rows(_hf_frame(source)), "Dataset")
     if isinstance(source, pd.DataFrame): return (*_frame_rows(source), "DataFrame")
     if isinstance(source, (list, tuple)):
-        if not source: raise ValueError("The list of examples is empty. Fix: pass at least one {'text': ..., 'label': ...} dict.")
+        if not source: raise BadInput("The list of examples is empty. Fix: pass at least one {'text': ..., 'label': ...} dict.")
         if not all(isinstance(r, dict) for r in source):
-            raise TypeError("A list source must hold dicts like {'text': ..., 'label': ...}. Fix: build one dict per example.")
+            raise BadType("A list source must hold dicts like {'text': ..., 'label': ...}. Fix: build one dict per example.")
         return (*_frame_rows(pd.DataFrame(list(source))), "list of dicts")
     if not isinstance(source, (str, Path)):
-        raise TypeError(f"Cannot read examples from a {type(source).__name__}. Fix: pass a file path, a folder, a DataFrame, "
-                        "a list of dicts or a Hugging Face Dataset/DatasetDict.")
+        raise BadType(f"Cannot read examples from a {type(source).__name__}. Fix: pass a file path, a folder, a DataFrame, "
+                      "a list of dicts or a Hugging Face Dataset/DatasetDict.")
     path = Path(source).expanduser()
     return (*table_rows(path, delimiter), str(path))
+
+def _label_names_of(tables:dict)->list[str]:
+    "The sorted labels of every split's good rows; labels that differ only in case are an error naming where each is written."
+    first = {}  # label -> where it is first written
+    for origin, rows in tables.values():
+        for where, text, label, problem in rows:
+            if problem is None and _text_problem(text) is None and (key := _key(label)) is not None:
+                first.setdefault(key, f"{origin}, {where}")
+    if clash := case_clash(sorted(first)):
+        raise BadInput(f"{first[clash[0]]} and {first[clash[1]]}: {case_clash_message(*clash)}")
+    return sorted_labels(first)
 
 def _from_tables(
     source,                    # A file path, DataFrame, list of dicts, HF Dataset, or a dict / DatasetDict {split: one of those}
@@ -136,50 +207,60 @@ def _from_tables(
 )->DatasetDict:
     "Your own labelled texts as a `DatasetDict` with a `text` column and a `ClassLabel` `label`."
     sources = dict(source) if isinstance(source, (dict, DatasetDict)) else {"train": source}
-    if not sources: raise ValueError("No splits given. Fix: pass {'train': ...} with at least one source.")
+    if not sources: raise BadInput("No splits given. Fix: pass {'train': ...} with at least one source.")
     tables = {}
     for split, src in sources.items():
         columns, rows, origin = _source_rows(src, delimiter)
         if len(sources) > 1 and not isinstance(src, (str, Path)): origin = f"{origin} of split {split!r}"
         for role, col in (("text", text_col), ("label", label_col)):
-            if col not in columns:
-                raise ValueError(f"{origin} has no {role} column {col!r} (its columns: {columns}). "
-                                 f"Fix: name the column with {option(f'{role}_col', '<column>')}.")
+            if col not in columns: raise missing_column(origin, columns, col, f"{role}_col", role)
         tables[split] = origin, [(where, None if row is None else row.get(text_col), None if row is None else row.get(label_col), problem)
                                  for where, row, problem in rows]
+    named = "given" if label_names is not None else None
     if label_names is None:
-        label_feature = next((s.features.get(label_col) for s in sources.values() if isinstance(s, Dataset)), None)
-        label_names = (label_feature.names if isinstance(label_feature, ClassLabel) else
-                       sorted_labels([label for _, rows in tables.values() for _, _, label, problem in rows if problem is None]))
-    label_names = [str(n) for n in label_names]
-    if len(set(label_names)) < len(label_names): raise ValueError(f"label_names {label_names} name a label twice. Fix: list each once.")
-    label_ids = {name: i for i, name in enumerate(label_names)}
-    return DatasetDict({split: _make_dataset(*_collect([(w, t, label_key(l), p) for w, t, l, p in rows], label_ids, origin, errors),
-                                             label_names)
+        feature = next((s.features.get(label_col) for s in sources.values() if isinstance(s, Dataset)), None)
+        label_names = [ClassName(n) for n in feature.names] if isinstance(feature, ClassLabel) else _label_names_of(tables)
+    label_ids = _label_ids(label_names)
+    return DatasetDict({split: _make_dataset(*_collect(rows, label_ids, origin, errors, named), list(label_ids))
                         for split, (origin, rows) in tables.items()})
 
 # %% ../nbs/12_own_data.ipynb #0c7767cf
 @contextmanager
 def hub_errors(name:str):
-    "Around a Hub download of data set `name`: fail at once when the Hub is unreachable, and name the fix for any failure."
-    fix = (f"Fix: without the Hub, set {DATA_ENV} to a folder of CARER files (train.txt, val.txt, test.txt), "
-           f"or give a folder or file with {option('source', 'PATH')}.")
-    if not hub_reachable():
-        raise ConnectionError(f"{name!r} is not a local file or folder, and the Hugging Face Hub is unreachable "
-                              f"(or HF_HUB_OFFLINE is set). {fix}")
+    "Around a Hub download of data set `name`: fail at once when the Hub is unreachable or has no such data set, and name the fix for any failure."
+    without_hub = (f"without the Hub, set {DATA_ENV} to a folder of CARER files (train.txt, val.txt, test.txt), "
+                   f"or give a folder or file with {option('source', 'PATH')}")
+    fix = f"Fix: {without_hub}."
+    not_found = lambda why="": NotFound(f"{name!r} is neither a local file or folder nor a data set on the Hugging Face Hub"
+                                        f"{f' ({why})' if why else ''}. Fix: check the spelling, or give the path of your data.")
+    offline = env_flag("HF_HUB_OFFLINE")
+    if offline:
+        from huggingface_hub import constants
+        if not constants.HF_HUB_OFFLINE:  # set after import: a download would still go to the network, and retry
+            raise Unreachable(f"{name!r} is not a local file or folder, and HF_HUB_OFFLINE was set after huggingface_hub was "
+                              "imported, so a download would not know it. Fix: set HF_HUB_OFFLINE=1 before Python starts "
+                              f"(restart the kernel) to read the local cache; {without_hub}.")
+    status, why = hub_answer(name, "dataset")
+    if status == "unreachable" and not offline:
+        raise Unreachable(f"{name!r} is not a local file or folder, and the Hugging Face Hub is unreachable ({why}). {fix}")
+    if status == "missing": raise not_found(why)
     try: yield
+    except UserError: raise
     except Exception as e:
-        if type(e).__name__ in ("DatasetNotFoundError", "RepositoryNotFoundError", "FileNotFoundError"):
-            raise FileNotFoundError(f"{name!r} is neither a local file or folder nor a data set on the Hugging Face Hub. "
-                                    "Fix: check the spelling, or give the path of your data.") from None
-        raise ConnectionError(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}). {fix}") from None
+        if offline: raise Unreachable(f"{name!r} is not a local file or folder, and it could not be read from the local cache "
+                                      f"({type(e).__name__}; HF_HUB_OFFLINE is set, so the Hub was not asked). {fix}") from None
+        if type(e).__name__ in ("DatasetNotFoundError", "RepositoryNotFoundError", "FileNotFoundError"): raise not_found() from None
+        if isinstance(e, OSError):
+            raise Unreachable(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}). {fix}") from None
+        raise BadInput(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}). Fix: load it with "
+                       "`datasets.load_dataset` yourself and pass the DatasetDict.") from None
 
 # %% ../nbs/12_own_data.ipynb #2fcee785
 def load_labelled(
     source,                     # Folder of CARER files, CSV/TSV/JSON(L) or CARER .txt file, DataFrame, list of dicts, HF Dataset(Dict), {split: ...}, or a Hub id
     text_col:str="text",        # Text column (tabular sources)
     label_col:str="label",      # Label column (tabular sources)
-    label_names:list|None=None, # Label order; CARER files and dair-ai/emotion: the six emotions in the Hub's order
+    label_names:list|None=None, # Label order, the data's own labels; CARER files and dair-ai/emotion: the six emotions in the Hub's order
     delimiter:str|None=None,    # CSV delimiter (tabular sources); default: guessed among , ; tab |
     errors:str="raise",         # 'raise' on bad rows, or 'skip' them (counted)
 )->DatasetDict:
@@ -187,49 +268,88 @@ def load_labelled(
     tabular = dict(text_col=text_col, label_col=label_col, label_names=label_names, delimiter=delimiter, errors=errors)
     if isinstance(source, (pd.DataFrame, list, tuple, dict, Dataset, DatasetDict)): return _from_tables(source, **tabular)
     if not isinstance(source, (str, Path)):
-        raise TypeError(f"Cannot load examples from a {type(source).__name__}. Fix: pass a folder, a file, a DataFrame, "
-                        "a list of dicts, a Hugging Face Dataset/DatasetDict or a Hub id.")
+        raise BadType(f"Cannot load examples from a {type(source).__name__}. Fix: pass a folder, a file, a DataFrame, "
+                      "a list of dicts, a Hugging Face Dataset/DatasetDict or a Hub id.")
     path = Path(source).expanduser()
     if path.is_dir(): return load_carer_folder(path, label_names or EMOTIONS, errors)
     if path.is_file():
         if path.suffix.lower() == ".txt": return DatasetDict(train=read_carer(path, label_names or EMOTIONS, errors))
         return _from_tables(path, **tabular)
     if isinstance(source, Path) or looks_like_path(str(source)):
-        raise FileNotFoundError(f"{source}: no such file or folder. Fix: check the path (or {DATA_ENV}).")
+        raise NotFound(f"{source}: no such file or folder. Fix: check the path (or {DATA_ENV}).")
     from datasets import load_dataset
     with hub_errors(str(source)): hub = load_dataset(str(source))
     return _from_tables(hub, **{**tabular, "label_names": label_names or (EMOTIONS if str(source) == HUB_DATASET else None)})
 
 # %% ../nbs/12_own_data.ipynb #557cdecb
+def _groups(ds:Dataset, columns:list)->np.ndarray:
+    "A group number per row: rows that share a value in any of `columns` (directly or through other rows) share a group."
+    parent = list(range(len(ds)))
+    def root(i):
+        while parent[i] != i: parent[i] = parent[parent[i]]; i = parent[i]
+        return i
+    for col in columns:
+        first = {}
+        for i, value in enumerate(ds[col]):
+            j = first.setdefault(value if isinstance(value, (str, int, float, bool, type(None))) else repr(value), i)
+            if j != i: parent[root(i)] = root(j)
+    return np.array([root(i) for i in range(len(ds))], dtype=np.int64)
+
+def _majority(member:np.ndarray, labels:np.ndarray)->np.ndarray:
+    "The most common label of each group (`member`: the group index of each row, 0..k-1)."
+    counts = pd.DataFrame({"g": member, "y": labels}).value_counts().reset_index(name="n")
+    return counts.sort_values(["g", "n", "y"], ascending=[True, False, True]).drop_duplicates("g")["y"].to_numpy()
+
 def split_dataset(
-    ds:Dataset|DatasetDict,   # The examples to split (a DatasetDict must hold one split)
-    test_size:float=0.1,      # Fraction for the test split
-    valid_size:float=0.1,     # Fraction for the validation split
-    stratify:bool=False,      # Keep label proportions in every split
-    group_col:str|None=None,  # Keep all rows sharing this column's value in one split
-    label_col:str="label",    # Label column, for stratify
-    seed:int=42,              # Same seed, same splits
+    ds:Dataset|DatasetDict,      # The examples to split (a DatasetDict must hold one split)
+    test_size:float=0.1,         # Fraction for the test split
+    valid_size:float=0.1,        # Fraction for the validation split
+    stratify:bool=False,         # Keep label proportions in every split
+    group_col:str|None=None,     # Keep all rows sharing this column's value in one split
+    label_col:str="label",       # Label column, for stratify
+    text_col:str="text",         # Text column, for group_duplicates
+    group_duplicates:bool=True,  # Rows with identical text land in one split (False: a text may be in two splits)
+    seed:int=42,                 # Same seed, same splits
 )->DatasetDict:
-    "Reproducible, non-overlapping train / validation / test splits: random, stratified or grouped."
-    from sklearn.model_selection import GroupShuffleSplit, train_test_split
+    "Reproducible, non-overlapping train / validation / test splits (random, stratified or grouped); identical texts share a split."
+    from sklearn.model_selection import train_test_split
     if isinstance(ds, DatasetDict):
-        if len(ds) != 1: raise ValueError(f"split_dataset needs one split, got {list(ds)}. Fix: pass ds['train'].")
+        if len(ds) != 1: raise BadInput(f"split_dataset needs one split, got {list(ds)}. Fix: pass ds['train'].")
         ds = next(iter(ds.values()))
-    if stratify and group_col: raise ValueError("Use either stratify=True or group_col, not both.")
     if not 0 <= test_size < 1 or not 0 <= valid_size < 1 or test_size + valid_size >= 1:
-        raise ValueError(f"test_size={test_size} and valid_size={valid_size} must be fractions adding up to less than 1.")
-    if group_col and group_col not in ds.column_names:
-        raise ValueError(f"No column {group_col!r} to group by (columns: {ds.column_names}).")
-    groups = np.asarray(ds[group_col]) if group_col else None
+        raise BadInput(f"test_size={test_size} and valid_size={valid_size} must be fractions adding up to less than 1. "
+                       f"Fix: e.g. {option('test_size', 0.1)} and {option('valid_size', 0.1)}.")
+    by = [c for c in (group_col, text_col if group_duplicates else None) if c]
+    for col in by + ([label_col] if stratify else []):
+        if col not in ds.column_names: raise missing_column("The data", ds.column_names, col, "group_col" if col == group_col else
+                                                            "text_col" if col == text_col else "label_col")
+    groups = _groups(ds, by)
     labels = np.asarray(ds[label_col]) if stratify else None
-    def cut(idx, frac):
-        "Split `idx` into (kept, taken out) with about `frac` of it taken out."
+    feature = ds.features.get(label_col)
+    label_name = lambda y: feature.int2str(int(y)) if isinstance(feature, ClassLabel) else y
+    unit = "groups" if group_col else "distinct texts" if group_duplicates else "rows"
+    def cut(idx, frac, what):
+        "Split `idx` into (kept, taken out), about `frac` of its groups taken out for split `what`."
         if frac <= 0: return idx, idx[:0]
-        if groups is not None:
-            keep, out = next(GroupShuffleSplit(n_splits=1, test_size=frac, random_state=seed).split(idx, groups=groups[idx]))
-            return idx[keep], idx[out]
-        return train_test_split(idx, test_size=frac, random_state=seed, stratify=None if labels is None else labels[idx])
-    rest, test = cut(np.arange(len(ds)), test_size)
-    train, valid = cut(rest, valid_size / (1 - test_size))
+        unique, member = np.unique(groups[idx], return_inverse=True)
+        strata = _majority(member, labels[idx]) if stratify else None
+        out = int(np.ceil(frac * len(unique)))
+        size = "test_size" if what == "test" else "valid_size"
+        if out >= len(unique):
+            raise BadInput(f"{len(unique)} {unit} are too few to cut a {what} split of {frac:.0%} from and keep some for training. "
+                           f"Fix: more data, or {size}=0 for no {what} split.")
+        if stratify:
+            classes, counts = np.unique(strata, return_counts=True)
+            rare = [f"{label_name(c)!r} has {n}" for c, n in zip(classes.tolist(), counts) if n < 2]
+            if rare: raise BadInput(f"stratify=True needs at least 2 {unit} of every label, but {', '.join(rare)}. Fix: add "
+                                    f"examples of it, leave it out, or pass {option('stratify', False)}.")
+            if min(out, len(unique) - out) < len(classes):
+                raise BadInput(f"A {what} split of {out} {unit} cannot hold one of each of the {len(classes)} labels. Fix: a larger "
+                               f"{size} (now {frac:.2g}), more data, or {option('stratify', False)}.")
+        kept, taken = train_test_split(np.arange(len(unique)), test_size=out, random_state=seed, stratify=strata)
+        taken = np.isin(member, taken)
+        return idx[~taken], idx[taken]
+    rest, test = cut(np.arange(len(ds)), test_size, "test")
+    train, valid = cut(rest, valid_size / (1 - test_size), "validation")
     splits = {"train": train, "validation": valid, "test": test}
     return DatasetDict({name: ds.select(np.sort(idx)) for name, idx in splits.items() if len(idx)})

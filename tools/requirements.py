@@ -1,13 +1,20 @@
-"""The two pins files CI installs, and the check that keeps them true.
+"""The pins files CI installs, and the checks that keep them true.
 
     python tools/requirements.py floors           # requirements/floors.txt: every runtime and test dependency at its lower bound
     python tools/requirements.py floors --check   # exit 1 when floors.txt disagrees with pyproject.toml
     python tools/requirements.py lock PYTHON      # requirements/lock.txt: what PYTHON's environment has installed
+    python tools/requirements.py colab [FREEZE]   # requirements/colab.txt: the versions Colab preinstalls (its pip freeze)
+    python tools/requirements.py colab --check    # exit 1 when colab.txt disagrees with FREEZE
 
 The floors come from pyproject.toml's `>=` bounds, so the file cannot drift from what the package
 claims; `make floors` installs them into a second environment and runs the fast suite there. The
 lock leaves out PyTorch and the packages only it needs: `make install` pins torch itself (a CPU
 build), and Colab keeps the torch/CUDA it ships.
+
+The Colab profile is Colab's GPU runtime as googlecolab/backend-info publishes it (FREEZE, by default
+../shared/colab/pip-freeze.gpu.txt, with the README.md and os-info-gpu.txt beside it saying which commit and
+Python): the notebooks' install cell passes it to pip as constraints, so pip adds what Colab lacks and
+replaces nothing Colab preinstalls; `make colab` checks that on a copy of that runtime.
 """
 import argparse, re, subprocess, sys
 from pathlib import Path
@@ -17,6 +24,7 @@ except ImportError: import tomli as tomllib  # Python 3.10: pytest brings tomli
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOORS, LOCK = ROOT/"requirements"/"floors.txt", ROOT/"requirements"/"lock.txt"
+COLAB, COLAB_FREEZE = ROOT/"requirements"/"colab.txt", ROOT.parent/"shared"/"colab"/"pip-freeze.gpu.txt"
 FLOOR_EXTRAS = ("test",)  # dev tools are pinned by the lock, which CI runs
 TORCH_ONLY = re.compile(r"^(torch|triton|nvidia-[\w-]+|sympy|mpmath)==", re.I)
 
@@ -49,13 +57,39 @@ def lock_text(python:str)->str:
             + "\n".join(sorted(pins, key=str.lower)) + "\n")
 
 
+def colab_text(freeze:Path)->str:
+    "Colab's `pip freeze` as a constraints file: its `name==version` lines, sorted, under a header naming their source."
+    readme, os_info = (freeze.parent/"README.md").read_text(), (freeze.parent/"os-info-gpu.txt").read_text()
+    source = re.search(r"repository\s+`?([\w.-]+/[\w.-]+)`?\s*\(commit\s+([0-9a-f]{40}),\s*(\d{4}-\d{2}-\d{2})", readme)
+    python = re.search(r"^Python (\S+)", os_info, re.M)
+    if not (source and python):
+        raise SystemExit(f"{freeze.parent}: README.md must say `repository OWNER/NAME (commit SHA, YYYY-MM-DD` and "
+                         "os-info-gpu.txt `Python X.Y.Z`. Fix: copy them with the freeze from googlecolab/backend-info.")
+    # `name @ url` lines (google-colab, packages from other indexes) cannot go into a constraints file
+    pins = [line.strip() for line in freeze.read_text().splitlines() if re.fullmatch(r"[\w.-]+==\S+", line.strip())]
+    repo, commit, date = source.groups()
+    return (f"# Colab's GPU runtime: the versions it preinstalls, from {freeze.name} of {repo}@{commit} ({date}),\n"
+            f"# Python {python[1]}. Constraints for the notebooks' install cell, so pip replaces none of them; lines `name @ url`\n"
+            "# are left out. Refresh from a newer copy: `python tools/requirements.py colab [FREEZE]`, then `make colab`.\n"
+            + "\n".join(sorted(pins, key=str.lower)) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("floors", "lock"))
-    parser.add_argument("python", nargs="?", help="with lock: the interpreter of the environment to freeze")
-    parser.add_argument("--check", action="store_true", help="with floors: fail when the file is stale")
+    parser.add_argument("what", choices=("floors", "lock", "colab"))
+    parser.add_argument("python", nargs="?", help="with lock: the interpreter of the environment to freeze; "
+                        f"with colab: Colab's pip freeze (default {COLAB_FREEZE})")
+    parser.add_argument("--check", action="store_true", help="with floors or colab: fail when the file is stale")
     args = parser.parse_args()
-    if args.what == "lock":
+    if args.what == "colab":
+        freeze = Path(args.python or COLAB_FREEZE)
+        if not freeze.exists(): sys.exit(f"no Colab freeze at {freeze}. Fix: pass the path of pip-freeze.gpu.txt")
+        text, name = colab_text(freeze), COLAB.relative_to(ROOT)
+        if not args.check: COLAB.write_text(text); print(f"wrote {name}")
+        elif not COLAB.exists() or COLAB.read_text() != text:
+            sys.exit(f"{name} disagrees with {freeze}. Fix: python tools/requirements.py colab {freeze}")
+        else: print(f"{name} matches {freeze}")
+    elif args.what == "lock":
         if not args.python: parser.error("lock needs the PYTHON of the environment to freeze")
         LOCK.write_text(lock_text(args.python)); print(f"wrote {LOCK.relative_to(ROOT)}")
     elif args.check:
