@@ -127,11 +127,16 @@ browser:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 # Re-run every notebook top to bottom on the full data (not fast mode) and keep the outputs for the docs. nbdev-test
-# runs `#| slow` cells with --flags slow and, unlike jupyter-execute, skips `eval: false` cells (e.g. a Hub upload).
+# runs `#| slow` cells with --flags slow and, unlike jupyter-execute, skips `eval: false` cells (e.g. a Hub upload);
+# a cell may take an hour (fine-tuning on a CPU), not nbdev's default 10 minutes.
 NBS ?= $(wildcard nbs/[0-9]*.ipynb) nbs/index.ipynb
+# Each notebook's wall-clock seconds (kernel start included) go to build/notebook-timings.json (bench/colab_estimate.py).
 notebooks: install
-	for nb in $(NBS); do echo "running $$nb"; \
-	  env -u EMOTION_FAST $(BIN)/nbdev-test --flags slow --save --n-workers 1 --timing $$nb || exit 1; done
+	@mkdir -p build && [ -f build/notebook-timings.json ] || echo '{}' > build/notebook-timings.json
+	for nb in $(NBS); do echo "running $$nb"; start=$$(date +%s); \
+	  env -u EMOTION_FAST $(BIN)/nbdev-test --flags slow --save --n-workers 1 --cell-timeout 3600 $$nb || exit 1; \
+	  $(PY) -c 'import json, sys; p = "build/notebook-timings.json"; d = json.load(open(p)); d[sys.argv[1]] = int(sys.argv[2]); open(p, "w").write(json.dumps(d, indent=1) + "\n")' \
+	    "$$(basename $$nb .ipynb)" "$$(( $$(date +%s) - start ))"; done
 	$(BIN)/nbdev-clean
 
 # The int8 path alone (issue #22): a third environment holding only requirements/serve.txt (at lock.txt's versions)

@@ -206,8 +206,11 @@ def score_test(sweep_file:Path, out:Path, recipe:str|None=None, why:str|None=Non
         print(f"{name}, seed {run['seed']}: test acc {runs[-1]['test']['accuracy']:.4f} F1 {runs[-1]['test']['f1_macro']:.4f}")
     summary = {f"{split}_{metric}": mean_std([r[split][metric] for r in runs])
                for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}
-    result = dict(machine=platform.machine(), cpus=cpu_count(), chosen=name, chosen_by=done["chosen"],
-                  recipe=runs[0]["recipe"], summary=summary, runs=runs)
+    first = Path(runs[0]["model_dir"])  # which encoder the runs fine-tuned, and its size, for the tables that quote them
+    checkpoint = json.loads((first/"metrics.json").read_text())["checkpoint"]
+    parameters = EmotionClassifier(first).backend.model.num_parameters()
+    result = dict(machine=platform.machine(), cpus=cpu_count(), checkpoint=checkpoint, parameters=parameters, chosen=name,
+                  chosen_by=done["chosen"], recipe=runs[0]["recipe"], summary=summary, runs=runs)
     out.write_text(json.dumps(result, indent=2) + "\n")
     for key, s in summary.items(): print(f"{key}: {s['mean']:.4f} ± {s['std']:.4f} over {len(runs)} seeds")
 

@@ -126,11 +126,12 @@ def plot_umap_grid(
     "The book's grid of hexbin plots, one panel per label."
     labels = np.asarray(labels)
     ncols = 3; nrows = -(-len(label_names) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(7, 2.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7, 2.6 * nrows), squeeze=False, sharex=True, sharey=True)
+    extent = (*np.percentile(embedding[:, 0], [0, 100]), *np.percentile(embedding[:, 1], [0, 100]))  # one grid for all panels
     cmaps = ["Greys", "Blues", "Oranges", "Reds", "Purples", "Greens"]
     for i, (ax, name) in enumerate(zip(axes.flat, label_names)):
         points = embedding[labels == i]
-        ax.hexbin(points[:, 0], points[:, 1], cmap=cmaps[i % len(cmaps)], gridsize=20, linewidths=(0,))
+        ax.hexbin(points[:, 0], points[:, 1], cmap=cmaps[i % len(cmaps)], gridsize=20, extent=extent, mincnt=1, linewidths=(0,))
         ax.set_title(name); ax.set_xticks([]); ax.set_yticks([])
     for ax in axes.flat[len(label_names):]: ax.set_visible(False)
     if title: fig.suptitle(title)

@@ -65,7 +65,7 @@ def training_args(
 )->TrainingArguments:
     "`TrainingArguments` with evaluation and a checkpoint each epoch, best epoch kept, length-grouped batches, fused AdamW, mixed precision on a GPU."
     cuda = torch.cuda.is_available()
-    bf16 = cuda and torch.cuda.is_bf16_supported()
+    bf16 = cuda and torch.cuda.is_bf16_supported(including_emulation=False)  # a T4 only emulates bf16: fp16 there
     return TrainingArguments(**{**dict(
         output_dir=str(output_dir), num_train_epochs=epochs, learning_rate=learning_rate,
         per_device_train_batch_size=batch_size, per_device_eval_batch_size=eval_batch_size,
