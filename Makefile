@@ -59,7 +59,7 @@ pytest: install
 	EMOTION_FAST=1 $(PY) -m pytest -q
 
 # The chapters as a Colab user runs them, on a copy of Colab's GPU runtime (requirements/colab.txt, made from its
-# published pip freeze by `tools/requirements.py colab`) in .venv-colab, ~8 minutes:
+# published pip freeze by `tools/requirements.py colab`) in .venv-colab, ~11 minutes:
 # 1. requirements/colab.txt is up to date with the freeze in ../shared/colab, and every chapter holds the install
 #    cell of tools/colab.py (`python tools/colab.py sync-cells` writes it);
 # 2. .venv-colab gets Colab's exact versions (--no-deps, as Colab has them) of every package that the package, its
@@ -68,8 +68,8 @@ pytest: install
 #    build of torch: PyPI's is a CUDA build of several GB), and torch, a CUDA build on Colab (2.11.0+cu128): here
 #    the CPU build $(TORCH), so torch, triton and the nvidia-* CUDA packages are left out of the constraints used
 #    here, and setuptools too (torch 2.13 needs setuptools>=77; Colab has 75.2, beside its torch 2.11);
-# 3. the chapters' install cell, as the notebooks hold it, with its Git URL made this checkout and its constraints
-#    URL requirements/colab.txt (less those lines): its dry run must change no installed package; then it runs;
+# 3. the chapters' install cell, as the notebooks hold it, with its Git URL made this checkout and, as on Colab, this
+#    runtime's installed versions as its constraints: its dry run must change no installed package; then it runs;
 # 4. every runtime dependency, at Colab's version (else the install cell's), has a wheel on PyPI for CPython 3.13
 #    on manylinux x86-64 (Colab's Python);
 # 5. the chapters, in fast mode, on a DistilBERT-architecture checkpoint (what Colab resolves to): a tiny random

@@ -58,13 +58,13 @@ def word_deletions(texts:list[str], predict)->pd.DataFrame:
     first = predict(texts)
     variants = [(i, j) for i, t in enumerate(texts) for j in range(len(t.split()))]
     probs = predict([" ".join(w for k, w in enumerate(texts[i].split()) if k != j) for i, j in variants])
-    rows = {}
+    rows, flipped = {}, set()
     for (i, j), p in zip(variants, probs):
         label = first[i].argmax()
-        drop, flips = first[i][label] - p[label], p.argmax() != label
-        best = rows.get(i)
-        if best is None or drop > best["drop"]: rows[i] = dict(decisive=texts[i].split()[j], drop=drop, flips=False)
-        rows[i]["flips"] = rows[i]["flips"] or flips
+        drop = first[i][label] - p[label]
+        if p.argmax() != label: flipped.add(i)  # any one deletion that changes the label counts, decisive or not
+        if i not in rows or drop > rows[i]["drop"]: rows[i] = dict(decisive=texts[i].split()[j], drop=drop)
+    rows = {i: {**row, "flips": i in flipped} for i, row in rows.items()}
     return pd.DataFrame([dict(text=t, predicted=first[i].argmax(), **rows.get(i, dict(decisive=None, drop=0.0, flips=False)))
                          for i, t in enumerate(texts)])
 

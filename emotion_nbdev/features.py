@@ -83,13 +83,13 @@ def features_key(texts:list[str], checkpoint:str, pooling:str, max_length:int|No
 # %% ../nbs/03_features.ipynb #c615024b
 def cached_features(
     texts:list[str],               # Tweets to embed
-    checkpoint:str|None=None,      # Encoder; default: `core.resolve_checkpoint()`
+    checkpoint:str|None=None,      # Encoder; default: `settings.resolve_checkpoint()`
     pooling:str="cls",             # 'cls' or 'mean'
     batch_size:int=256,            # Rows per forward pass
     max_length:int|None=None,      # Truncation length
     model=None,                    # An already loaded encoder for `checkpoint` (loaded on a cache miss otherwise)
     tokenizer=None,                # Its tokenizer
-    cache:Path|None=None,          # Folder of the cache; default: `core.cache_dir()/'features'`
+    cache:Path|None=None,          # Folder of the cache; default: `settings.cache_dir()/'features'`
 )->np.ndarray:
     "Features for `texts`, read from the cache when the same checkpoint, pooling and texts were extracted before."
     texts = list(texts)

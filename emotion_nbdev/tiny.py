@@ -35,7 +35,7 @@ def _tiny_tokenizer(model_type:str, wordpiece_from:str):
 def tiny_checkpoint(
     path:str|Path,                 # Folder to write
     model_type:str="bert",         # One of `TINY_MODEL_TYPES`
-    tokenizer_from:str|None=None,  # WordPiece vocabulary source; default: `core.resolve_checkpoint()`
+    tokenizer_from:str|None=None,  # WordPiece vocabulary source; default: `settings.resolve_checkpoint()`
 )->Path:
     "Save a tiny random encoder (2 layers, width 32) of `model_type` with a real tokenizer at `path`, for tests."
     from transformers import AutoConfig, AutoModel

@@ -29,7 +29,7 @@ def tokenize(
     max_length:int|None=None, # Truncate longer texts; default: the model's maximum (at most 512)
     text_col:str="text",      # Column to tokenize
 ):
-    "`input_ids` and `attention_mask` for every split, truncated but not padded (pad per batch instead)."
+    "The tokenizer's columns (`input_ids`, `attention_mask`, and `token_type_ids` for BERT-type models) for every split, truncated but not padded (pad per batch instead)."
     max_length = max_length or min(tokenizer.model_max_length, 512)
     return dd.map(lambda batch: tokenizer(batch[text_col], truncation=True, max_length=max_length),
                   batched=True, desc="Tokenizing")

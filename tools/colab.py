@@ -7,9 +7,11 @@
                                                 # interpreter's pip: exit 1 naming each installed package it changes
     python tools/colab.py wheels                # exit 1 naming runtime dependencies without a CPython 3.13 Linux wheel
 
-The cell installs the package with the `course` extra under requirements/colab.txt as pip constraints (the exact
-versions Colab preinstalls, made by `tools/requirements.py colab`), so pip only adds what Colab lacks. `make colab`
-builds a copy of Colab's runtime (.venv-colab) and runs try-cell, wheels, the chapters and pytest in it.
+The cell installs the package with the `course` extra, passing pip every package the runtime has as a constraint at
+the version installed now, so pip only adds what Colab lacks and, when Colab updates its runtime, still keeps what it has.
+requirements/colab.txt (the exact versions Colab preinstalls, made by `tools/requirements.py colab` from its published
+freeze) is the copy of that runtime CI tests against: `make colab` builds it (.venv-colab) and runs try-cell (the cell's
+command, with this runtime's versions as its constraints), wheels, the chapters and pytest in it.
 """
 import argparse, json, re, secrets, shlex, subprocess, sys, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -19,18 +21,30 @@ ROOT = Path(__file__).resolve().parents[1]
 REPO_URL = "https://github.com/emotion-nbdev/emotion_nbdev"
 RAW_URL = "https://raw.githubusercontent.com/emotion-nbdev/emotion_nbdev/main/"  # files of the repository's main branch
 PROFILE = ROOT/"requirements"/"colab.txt"
+CELL_CONSTRAINTS = "{constraints}"  # the install cell's constraints file (the runtime's own versions), as its %pip line names it
 
 INSTALL_CELL = f'''\
 # On Colab (a GPU runtime: Runtime > Change runtime type), install this course's package and the few packages it
-# needs that Colab lacks (ONNX Runtime, a small offline model...). requirements/colab.txt lists the version of every
-# package Colab preinstalls; as pip constraints it keeps each of them (torch, numpy, pandas, the kernel...) as it is,
-# so no restart is needed. Elsewhere this cell does nothing.
+# needs that Colab lacks (ONNX Runtime, a small offline model...). Every package this runtime already has goes to pip
+# as a constraint at the version installed now, so pip adds what is missing and replaces nothing (torch, numpy,
+# pandas, the kernel...): no restart. Elsewhere this cell does nothing.
 import sys
 if "google.colab" in sys.modules:
+    import os, tempfile
     from importlib.metadata import distributions
-    def installed(): return {{d.name.lower(): d.version for d in distributions()}}
+    from packaging.version import InvalidVersion, Version
+    def installed():  # name -> version; of two copies of a package, the first is the one Python imports
+        found = {{}}
+        for d in distributions(): found.setdefault((d.metadata["Name"] or "").lower(), d.version)
+        return found
+    def pin(name, version):  # unconstrained: a version pip cannot read (rare), and this course's package itself
+        try: Version(version)
+        except (InvalidVersion, TypeError): return None
+        return f"{{name}}=={{version}}" if name and name != "emotion-nbdev" else None
     preinstalled = installed()
-    %pip install -q -c {RAW_URL}requirements/colab.txt "emotion-nbdev[course] @ git+{REPO_URL}"
+    constraints = os.path.join(tempfile.gettempdir(), "colab-preinstalled.txt")
+    with open(constraints, "w") as f: f.write("\\n".join(filter(None, (pin(n, v) for n, v in preinstalled.items()))))
+    %pip install -q -c "{{constraints}}" "emotion-nbdev[course] @ git+{REPO_URL}"
     now = installed()
     replaced = [f"{{name}} {{version}} -> {{now.get(name)}}" for name, version in preinstalled.items() if now.get(name) != version]
     if "emotion-nbdev" not in now: print("The install failed (pip says why above); the chapters need it.")
@@ -116,10 +130,15 @@ def install_command()->str:
 
 
 def local_args(command:str, profile_here:Path)->list[str]:
-    "`command`'s pip arguments with the repository's URLs made local: the Git URL this checkout, its files ours."
+    """`command`'s pip arguments with the repository's URLs made local: the Git URL this checkout, its files ours; the
+    cell's constraints file (this runtime's versions) written here as the cell writes it on Colab."""
     args = []
     for arg in shlex.split(command)[2:]:
-        if arg.startswith(RAW_URL):
+        if arg == CELL_CONSTRAINTS:
+            arg = str(profile_here.parent/"runtime-constraints.txt")
+            Path(arg).write_text("\n".join(f"{name}=={version}" for name, version in sorted(installed().items())
+                                           if name != "emotion-nbdev"))
+        elif arg.startswith(RAW_URL):
             arg = str(profile_here) if arg == RAW_URL + "requirements/colab.txt" else str(ROOT/arg[len(RAW_URL):])
         elif arg.endswith(f"@ git+{REPO_URL}"): arg = arg.replace(f"git+{REPO_URL}", ROOT.as_uri())
         args.append(arg)
@@ -134,7 +153,9 @@ def try_cell(profile_here:Path):
     print(f"the chapters run: {command}\nhere: pip install {shlex.join(args)}")
     report = profile_here.parent/"install-cell.json"
     pip = [sys.executable, "-m", "pip", "install", *args]
-    subprocess.run([*pip, "--dry-run", "--report", str(report)], check=True)
+    if subprocess.run([*pip, "--dry-run", "--report", str(report)]).returncode:
+        sys.exit("pip cannot install the package while keeping every preinstalled version (its message above). Fix: give "
+                 "the package (pyproject.toml) floors that Colab's versions meet, then `make colab`.")
     before = installed()
     before.pop("emotion-nbdev", None)
     wanted = {norm(item["metadata"]["name"]): item["metadata"]["version"] for item in json.loads(report.read_text())["install"]}

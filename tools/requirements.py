@@ -69,8 +69,9 @@ def colab_text(freeze:Path)->str:
     pins = [line.strip() for line in freeze.read_text().splitlines() if re.fullmatch(r"[\w.-]+==\S+", line.strip())]
     repo, commit, date = source.groups()
     return (f"# Colab's GPU runtime: the versions it preinstalls, from {freeze.name} of {repo}@{commit} ({date}),\n"
-            f"# Python {python[1]}. Constraints for the notebooks' install cell, so pip replaces none of them; lines `name @ url`\n"
-            "# are left out. Refresh from a newer copy: `python tools/requirements.py colab [FREEZE]`, then `make colab`.\n"
+            f"# Python {python[1]}. `make colab` rebuilds this runtime from it to test the notebooks' install cell (which, on\n"
+            "# Colab, constrains pip to the runtime's own versions); lines `name @ url` are left out. Refresh from a newer\n"
+            "# copy: `python tools/requirements.py colab [FREEZE]`, then `make colab`.\n"
             + "\n".join(sorted(pins, key=str.lower)) + "\n")
 
 
