@@ -96,7 +96,7 @@ colab:
 	  $(COLAB_PY) tools/colab.py preinstalled $(COLAB_VENV)/closure.json $(COLAB_HERE) > $(COLAB_VENV)/preinstalled.txt && \
 	  $(COLAB_PY) -m pip install -qq --no-deps -r $(COLAB_VENV)/preinstalled.txt && \
 	  echo "$$(wc -l < $(COLAB_VENV)/preinstalled.txt) packages at Colab's versions, torch $$($(COLAB_PY) -c 'import torch; print(torch.__version__)')"; }
-	@TIMEFORMAT="make colab: the install cell: %0R s"; time $(COLAB_PY) tools/colab.py try-cell $(COLAB_HERE)
+	@TIMEFORMAT="make colab: the install cell: %0R s"; time $(COLAB_PY) tools/colab.py try-cell $(COLAB_VENV)
 	@TIMEFORMAT="make colab: wheels for Python 3.13: %0R s"; time $(COLAB_PY) tools/colab.py wheels
 	@TIMEFORMAT="make colab: the chapters: %0R s"; time { rm -rf $(TINY_DISTILBERT) build/cache-distilbert && \
 	  $(COLAB_PY) -c "import importlib.util as u, importlib; importlib.import_module('emotion_nbdev.tiny' if u.find_spec('emotion_nbdev.tiny') \

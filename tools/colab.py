@@ -3,8 +3,9 @@
     python tools/colab.py sync-cells            # write INSTALL_CELL into every chapter (nbs/[0-9]*.ipynb)
     python tools/colab.py sync-cells --check    # exit 1 naming the chapters whose install cell differs
     python tools/colab.py preinstalled REPORT CONSTRAINTS  # the pins of CONSTRAINTS that a `pip --report` REPORT installs
-    python tools/colab.py try-cell CONSTRAINTS  # run the chapters' install command on this checkout, with this
-                                                # interpreter's pip: exit 1 naming each installed package it changes
+    python tools/colab.py try-cell DIR          # run the chapters' install command on this checkout, with this
+                                                # interpreter's pip (its files in DIR): exit 1 naming each installed
+                                                # package it changes
     python tools/colab.py wheels                # exit 1 naming runtime dependencies without a CPython 3.13 Linux wheel
 
 The cell installs the package with the `course` extra, passing pip every package the runtime has as a constraint at
@@ -19,7 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO_URL = "https://github.com/emotion-nbdev/emotion_nbdev"
-RAW_URL = "https://raw.githubusercontent.com/emotion-nbdev/emotion_nbdev/main/"  # files of the repository's main branch
 PROFILE = ROOT/"requirements"/"colab.txt"
 CELL_CONSTRAINTS = "{constraints}"  # the install cell's constraints file (the runtime's own versions), as its %pip line names it
 
@@ -129,35 +129,28 @@ def install_command()->str:
     return next(iter(found))
 
 
-def local_args(command:str, profile_here:Path)->list[str]:
-    """`command`'s pip arguments with the repository's URLs made local: the Git URL this checkout, its files ours; the
-    cell's constraints file (this runtime's versions) written here as the cell writes it on Colab."""
-    args = []
-    for arg in shlex.split(command)[2:]:
-        if arg == CELL_CONSTRAINTS:
-            arg = str(profile_here.parent/"runtime-constraints.txt")
-            Path(arg).write_text("\n".join(f"{name}=={version}" for name, version in sorted(installed().items())
-                                           if name != "emotion-nbdev"))
-        elif arg.startswith(RAW_URL):
-            arg = str(profile_here) if arg == RAW_URL + "requirements/colab.txt" else str(ROOT/arg[len(RAW_URL):])
-        elif arg.endswith(f"@ git+{REPO_URL}"): arg = arg.replace(f"git+{REPO_URL}", ROOT.as_uri())
-        args.append(arg)
-    return args
+def local_args(command:str, constraints:Path)->list[str]:
+    "`command`'s pip arguments as they run here: the Git URL this checkout, the cell's constraints file `constraints`."
+    args = [str(constraints) if arg == CELL_CONSTRAINTS else arg for arg in shlex.split(command)[2:]]
+    return [arg.replace(f"git+{REPO_URL}", ROOT.as_uri()) if arg.endswith(f"@ git+{REPO_URL}") else arg for arg in args]
 
 
-def try_cell(profile_here:Path):
-    "Dry-run the chapters' install command here, exit 1 naming each installed package it would change; then run it."
+def try_cell(work:Path):
+    """Dry-run the chapters' install command here, its constraints this environment's versions (as the cell writes them
+    on Colab), and exit 1 naming each installed package it would change; then run it. Its files go to folder `work`."""
     # emotion-nbdev itself is no preinstalled package: when installed already (a second run), it is simply replaced
+    before = installed()
+    before.pop("emotion-nbdev", None)
+    constraints = work/"runtime-constraints.txt"
+    constraints.write_text("\n".join(f"{name}=={version}" for name, version in sorted(before.items())) + "\n")
     command = install_command()
-    args = local_args(command, profile_here)
+    args = local_args(command, constraints)
     print(f"the chapters run: {command}\nhere: pip install {shlex.join(args)}")
-    report = profile_here.parent/"install-cell.json"
+    report = work/"install-cell.json"
     pip = [sys.executable, "-m", "pip", "install", *args]
     if subprocess.run([*pip, "--dry-run", "--report", str(report)]).returncode:
         sys.exit("pip cannot install the package while keeping every preinstalled version (its message above). Fix: give "
                  "the package (pyproject.toml) floors that Colab's versions meet, then `make colab`.")
-    before = installed()
-    before.pop("emotion-nbdev", None)
     wanted = {norm(item["metadata"]["name"]): item["metadata"]["version"] for item in json.loads(report.read_text())["install"]}
     changes = [f"{name} {before[name]} -> {version}" for name, version in sorted(wanted.items()) if name in before]
     adds = [f"{name}=={version}" for name, version in sorted(wanted.items()) if name not in before]
@@ -260,12 +253,12 @@ def main():
     pre = commands.add_parser("preinstalled", help="the pins of CONSTRAINTS a `pip --report` REPORT installs")
     pre.add_argument("report", type=Path); pre.add_argument("constraints", type=Path)
     cell = commands.add_parser("try-cell", help="run the chapters' install command here: fail if it changes a package")
-    cell.add_argument("constraints", type=Path, help="requirements/colab.txt as this machine can install it")
+    cell.add_argument("work", type=Path, help="folder for its files (the constraints it writes, pip's report)")
     commands.add_parser("wheels", help="fail naming runtime dependencies without a wheel for Colab's Python")
     args = parser.parse_args()
     if args.command == "sync-cells": sync_cells(args.check)
     elif args.command == "preinstalled": preinstalled(args.report, args.constraints)
-    elif args.command == "try-cell": try_cell(args.constraints.resolve())
+    elif args.command == "try-cell": try_cell(args.work.resolve())
     else: wheels()
 
 
