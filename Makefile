@@ -1,9 +1,11 @@
 # Entry points, each of which sets itself up on a fresh machine:
 #   make lab     install, then open the course (the chapters in nbs/) in JupyterLab
 #   make train   install, then train and evaluate the classifier (the main job)
-#   make test    install, then check notebooks <-> package <-> docs sync, run nbdev-test (fast mode), pytest,
-#                the chapters (fast mode, on a tiny DistilBERT) and pytest again at Colab's versions (make colab),
-#                the browser test of a fresh build of the docs site, and pytest again at the dependency floors
+#   make check   install, then the quick check before a commit (~2 min): notebooks <-> package <-> docs in sync, and
+#                pytest without the tests marked slow (training runs, the wheel, JupyterLab)
+#   make test    what CI runs (.ci/run), each thing once: the quick check's sync checks; pytest in full; the slim install;
+#                Colab's runtime (its install cell, wheels for 3.13, every notebook once, the version-sensitive tests);
+#                the browser test of a fresh build of the docs site; the version-sensitive tests at the dependency floors
 # Installs use requirements/lock.txt (the versions CI tested); `make lock` refreshes it.
 SHELL := /bin/bash
 VENV ?= .venv
@@ -19,7 +21,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 LOCK := requirements/lock.txt
 FLOORS := requirements/floors.txt
 
-.PHONY: install lab train test sync-check nbtest colab pytest notebooks docs docs-check site-test browser floors lock test-latest clean
+.PHONY: install lab train check test sync-check colab pytest pytest-quick notebooks docs docs-check site-test browser floors lock test-latest clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
@@ -41,7 +43,12 @@ train: install
 	$(BIN)/emotion-nbdev data
 	$(BIN)/emotion-nbdev train $(TRAIN_ARGS)
 
-test: install sync-check docs-check nbtest pytest slim colab site-test floors
+# The quick check before each commit (~2 min on 2 cores).
+check: install sync-check docs-check pytest-quick
+
+# Everything CI checks, each thing once (~15 min on 2 cores): the notebooks run once, in the Colab copy (make colab);
+# pytest runs in full once, here; the Colab copy and the floors run the tests their versions can break (VERSION_TESTS).
+test: install sync-check docs-check pytest slim colab site-test floors
 
 # Fails when nbdev-export or nbdev-clean would change a file of the working tree.
 sync-check: install
@@ -52,19 +59,23 @@ sync-check: install
 	  diff <(echo "$$before") <(echo "$$after") | grep '^>' | awk '{print "  " $$3}'; exit 1; \
 	else echo "notebooks and package are in sync"; fi
 
-nbtest: install
-	EMOTION_FAST=1 HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-0} $(BIN)/nbdev-test --n-workers 2
-
 pytest: install
 	EMOTION_FAST=1 $(PY) -m pytest -q
 
+pytest-quick: install
+	EMOTION_FAST=1 $(PY) -m pytest -q -p no:cacheprovider -m 'not slow and not browser'
+
+# The tests that call into the libraries whose versions differ between the lock, Colab's runtime and the floors
+# (transformers, datasets, torch, ONNX, pandas): training, the model families, inference, the export, reading data.
+VERSION_TESTS := tests/test_finetune.py tests/test_model_families.py tests/test_inference.py tests/test_int8.py tests/test_data_in.py
+
 # The chapters as a Colab user runs them, on a copy of Colab's GPU runtime (requirements/colab.txt, made from its
-# published pip freeze by `tools/requirements.py colab`) in .venv-colab, ~11 minutes:
+# published pip freeze by `tools/requirements.py colab`) in .venv-colab, ~6 minutes:
 # 1. requirements/colab.txt is up to date with the freeze in ../shared/colab, and every chapter holds the install
 #    cell of tools/colab.py (`python tools/colab.py sync-cells` writes it);
 # 2. .venv-colab gets Colab's exact versions (--no-deps, as Colab has them) of every package that the package, its
-#    `course` and `test` extras and the notebook runner pull; what Colab's pip freeze lacks is not put there; pip
-#    itself is Colab's too. Not Colab's own: Python, 3.11 here (Colab's is 3.13, for which this machine has no CPU
+#    `course`, `test` and `offline` extras and the notebook runner pull (installed by uv, which links them from its
+#    cache); what Colab's pip freeze lacks is not put there; pip itself is Colab's too, and runs the install cell. Not Colab's own: Python, 3.11 here (Colab's is 3.13, for which this machine has no CPU
 #    build of torch: PyPI's is a CUDA build of several GB), and torch, a CUDA build on Colab (2.11.0+cu128): here
 #    the CPU build $(TORCH), so torch, triton and the nvidia-* CUDA packages are left out of the constraints used
 #    here, and setuptools too (torch 2.13 needs setuptools>=77; Colab has 75.2, beside its torch 2.11);
@@ -72,19 +83,19 @@ pytest: install
 #    runtime's installed versions as its constraints: its dry run must change no installed package; then it runs;
 # 4. every runtime dependency, at Colab's version (else the install cell's), has a wheel on PyPI for CPython 3.13
 #    on manylinux x86-64 (Colab's Python);
-# 5. the chapters, in fast mode, on a DistilBERT-architecture checkpoint (what Colab resolves to): a tiny random
+# 5. every notebook (this is where CI runs them: once), in fast mode, on a DistilBERT-architecture checkpoint (what Colab resolves to): a tiny random
 #    DistilBERT saved with the real WordPiece tokenizer, through EMOTION_CHECKPOINT. Names, sizes and thresholds in
 #    the chapters come from the checkpoint in use, so they must run on it unchanged. Without nbdev (it would replace
 #    Colab's fastcore): tools/run_notebooks.py runs them as nbdev-test does, each in a Jupyter kernel;
-# 6. pytest, with the package installed editable as in .venv (tests/test_wheel.py borrows this environment's
-#    packages for the wheel it builds, and a non-editable emotion-nbdev there would stand in for that wheel).
+# 6. the tests of VERSION_TESTS (what Colab's versions can break), with the package installed editable as in .venv
+#    and the offline model (this machine cannot reach the Hub).
 COLAB_VENV ?= .venv-colab
 COLAB_PY := $(COLAB_VENV)/bin/python
 COLAB_HERE := $(COLAB_VENV)/colab-here.txt
 COLAB_NOT_HERE := ^(torch|triton|nvidia-[a-z0-9-]+|setuptools)==|\+cu[0-9]+$$
 COLAB_RUNNER := ipykernel nbclient nbformat pyyaml
 TINY_DISTILBERT := build/tiny-distilbert
-colab:
+colab: install
 	@mkdir -p build && date +%s > build/.colab-start
 	python3 tools/requirements.py colab --check
 	python3 tools/colab.py sync-cells --check
@@ -92,9 +103,9 @@ colab:
 	  rm -rf $(COLAB_VENV) && python3 -m venv $(COLAB_VENV) && grep -vE '$(COLAB_NOT_HERE)' requirements/colab.txt > $(COLAB_HERE) && \
 	  $(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) pip && $(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) "$(TORCH)" && \
 	  $(COLAB_PY) -m pip install -qq --dry-run --ignore-installed --report $(COLAB_VENV)/closure.json -c $(COLAB_HERE) \
-	    ".[course,test]" $(COLAB_RUNNER) "$(TORCH)" && \
+	    ".[course,test,offline]" $(COLAB_RUNNER) "$(TORCH)" && \
 	  $(COLAB_PY) tools/colab.py preinstalled $(COLAB_VENV)/closure.json $(COLAB_HERE) > $(COLAB_VENV)/preinstalled.txt && \
-	  $(COLAB_PY) -m pip install -qq --no-deps -r $(COLAB_VENV)/preinstalled.txt && \
+	  $(BIN)/uv pip install -q --python $(COLAB_PY) --no-deps -r $(COLAB_VENV)/preinstalled.txt && \
 	  echo "$$(wc -l < $(COLAB_VENV)/preinstalled.txt) packages at Colab's versions, torch $$($(COLAB_PY) -c 'import torch; print(torch.__version__)')"; }
 	@TIMEFORMAT="make colab: the install cell: %0R s"; time $(COLAB_PY) tools/colab.py try-cell $(COLAB_VENV)
 	@TIMEFORMAT="make colab: wheels for Python 3.13: %0R s"; time $(COLAB_PY) tools/colab.py wheels
@@ -103,8 +114,8 @@ colab:
 	    else 'emotion_nbdev.finetune').tiny_checkpoint('$(TINY_DISTILBERT)', 'distilbert')" >/dev/null && \
 	  EMOTION_FAST=1 EMOTION_CHECKPOINT=$(abspath $(TINY_DISTILBERT)) EMOTION_CACHE_DIR=$(abspath build/cache-distilbert) \
 	    HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-0} $(COLAB_PY) tools/run_notebooks.py --n-workers 2; }
-	@TIMEFORMAT="make colab: pytest: %0R s"; time { $(COLAB_PY) -m pip install -qq --no-deps -e . && \
-	  EMOTION_FAST=1 $(COLAB_PY) -m pytest -q -p no:cacheprovider -m 'not browser'; }
+	@TIMEFORMAT="make colab: pytest (VERSION_TESTS): %0R s"; time { $(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) -e ".[offline]" && \
+	  EMOTION_FAST=1 $(COLAB_PY) -m pytest -q -p no:cacheprovider $(VERSION_TESTS); }
 	@echo "make colab: $$(( ($$(date +%s) - $$(cat build/.colab-start)) / 60 )) min in all"
 
 # The docs site, offline: nbdev's processed notebooks rendered by MkDocs into docs/ (committed; rebuild after editing a chapter).
@@ -153,15 +164,18 @@ slim: install
 	@echo "make slim: $(SLIM_VENV) holds $$(du -sm $(SLIM_VENV) | cut -f1) MB ($$(du -sm $(SLIM_VENV)/lib/python*/site-packages | cut -f1) MB of packages)"
 	EMOTION_FAST=1 EMOTION_SLIM_PYTHON=$(abspath $(SLIM_VENV))/bin/python $(PY) -m pytest -q -p no:cacheprovider tests/test_slim.py
 
-# The fast suite again in a second environment holding every runtime and test dependency at the lower bound
-# pyproject.toml declares (requirements/floors.txt; torch from PyPI, so a CUDA build: ~2.5 GB, cached by uv).
+# The version-sensitive tests again in a second environment holding every runtime and test dependency at the lower
+# bound pyproject.toml declares (requirements/floors.txt; torch from PyPI, so a CUDA build: ~2.5 GB, cached by uv).
+# The environment is made again only when the floors or pyproject.toml change (the package is installed editable).
 FLOORS_VENV ?= .venv-floors
-floors: install
+$(FLOORS_VENV)/.installed: $(FLOORS) pyproject.toml | install
 	$(PY) tools/requirements.py floors --check
 	rm -rf $(FLOORS_VENV) && $(BIN)/uv venv -q --seed --python "$$(readlink -f $(PY))" $(FLOORS_VENV)
-	$(BIN)/uv pip install -q --python $(FLOORS_VENV)/bin/python -c $(FLOORS) -e ".[test]"
+	$(BIN)/uv pip install -q --python $(FLOORS_VENV)/bin/python -c $(FLOORS) -e ".[test,offline]"
+	touch $@
+floors: $(FLOORS_VENV)/.installed
 	$(FLOORS_VENV)/bin/python -m pip list 2>/dev/null | grep -iE "^($$(cut -d= -f1 -s $(FLOORS) | paste -sd'|')) " | tr -s ' ' | paste -sd' '
-	EMOTION_FAST=1 $(FLOORS_VENV)/bin/python -m pytest -q -p no:cacheprovider
+	EMOTION_FAST=1 $(FLOORS_VENV)/bin/python -m pytest -q -p no:cacheprovider $(VERSION_TESTS)
 
 # Re-resolve the newest releases the bounds allow into requirements/lock.txt (then run `make test` and commit it).
 lock:

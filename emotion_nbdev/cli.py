@@ -8,12 +8,13 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/cli.html.md"""
 from __future__ import annotations
 import argparse, csv, io, math, os, sys, traceback
 
-from .settings import CHECKPOINT_ENV, DATA_ENV, BadInput, UserError, cli_interface
+from .settings import CHECKPOINT_ENV, DATA_ENV, BadInput, MissingPackage, UserError, cli_interface
+from .int8 import default_backend
 from .outputs import disk_full
 
 # %% auto #0
 __all__ = ['CLI_FLAGS', 'CLI_SWITCHES', 'USER_ERRORS', 'flag', 'data_report', 'train_summary', 'evaluate_report',
-           'prediction_table', 'build_parser', 'main']
+           'prediction_table', 'build_parser', 'missing_dependency', 'main']
 
 # %% ../nbs/18_cli.ipynb #99debaf1
 CLI_FLAGS = {"model_dir": "--model", "source": "--data"}  # options whose flag is not --name
@@ -204,7 +205,8 @@ def _add_data_args(parser):
 # %% ../nbs/18_cli.ipynb #1001e8f0
 def _add_model_args(parser):
     parser.add_argument("--model", default="models/emotion-classifier", help="saved classifier folder (default: models/emotion-classifier)")
-    parser.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="'onnx': int8 ONNX Runtime, fastest on CPU (default: torch)")
+    parser.add_argument("--backend", choices=("torch", "onnx"), default=None, help="'onnx': int8 ONNX Runtime, fastest on CPU "
+                        "(default: torch where PyTorch is installed, else the folder's int8 export)")
     parser.add_argument("--batch-size", type=_positive(int), default=None, help="texts per forward pass (default: 64 torch, 16 onnx)")
 
 # %% ../nbs/18_cli.ipynb #8795116b
@@ -254,6 +256,32 @@ def build_parser()->argparse.ArgumentParser:
     return parser
 
 # %% ../nbs/18_cli.ipynb #83533fa0
+def _requirements()->dict:
+    "This package's dependencies, normalised name -> the extra that brings it ('' for the base install)."
+    import re
+    from importlib.metadata import PackageNotFoundError, requires
+    try: found = requires("emotion-nbdev") or []
+    except PackageNotFoundError: return {}
+    extra = lambda req: (re.search(r"extra\s*==\s*['\"]([^'\"]+)", req) or [None, ""])[1]
+    return {re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", req)[0]).lower(): extra(req) for req in found}
+
+_IMPORT_NAMES = {"sklearn": "scikit-learn"}  # imports whose distribution is named otherwise
+
+def missing_dependency(
+    module:str|None,   # `ModuleNotFoundError.name`, e.g. 'transformers.utils'
+    command:str,       # The subcommand that needed it
+)->MissingPackage|None:
+    "The error for `module` when it is a dependency of this package that is not installed here (the slim install holds only the int8 path), naming what to install; None for any other module."
+    top = (module or "").partition(".")[0]
+    name = _IMPORT_NAMES.get(top, top.replace("_", "-").lower())
+    requirements = _requirements()
+    if name not in requirements: return None  # not ours to name: a bug
+    extra = requirements[name]
+    install = f'pip install "emotion-nbdev[{extra}]"' if extra else "pip install emotion-nbdev (with its dependencies)"
+    slim = "" if extra else (" This install has no PyTorch: it runs only the int8 path, `emotion-nbdev predict --backend onnx` "
+                             "on a folder exported where the full package is installed.")
+    return MissingPackage(f"`emotion-nbdev {command}` needs {name}, which is not installed here.{slim} Fix: `{install}`.")
+
 USER_ERRORS = (UserError, OSError)  # our errors that name the fix, and the system's (a file you may not read)
 
 def _one_line(error:BaseException)->str:
@@ -282,11 +310,14 @@ def main(argv:list[str]|None=None)->int:
             "train": lambda: print(train_summary(_train(args))),
             "evaluate": lambda: print(evaluate_report(args.model, args.data, args.split, args.backend, args.batch_size, **_data_options(args))),
             "predict": lambda: _predict(args), "export": lambda: _export(args)}
-    if args.command in ("train", "evaluate", "export") or getattr(args, "backend", None) == "torch":
-        from transformers.utils import logging as hf_logging
-        hf_logging.disable_progress_bar()  # weight-loading bars; our own progress bars stay
     with cli_interface(flag):  # messages name flags (--text-col), not keyword arguments
-        try: jobs[args.command]()
+        try:
+            if getattr(args, "backend", "") is None: args.backend = default_backend()
+            if args.command in ("train", "evaluate", "export") or getattr(args, "backend", None) == "torch":
+                try: from transformers.utils import logging as hf_logging
+                except ImportError: pass  # a slim install: the job names what to install
+                else: hf_logging.disable_progress_bar()  # weight-loading bars; our own progress bars stay
+            jobs[args.command]()
         except KeyboardInterrupt:
             _close_progress_bars()
             print(f"emotion-nbdev {args.command}: interrupted" + ("; --resume continues where it stopped" if args.command in ("train", "predict") else ""), file=sys.stderr)
@@ -295,15 +326,14 @@ def main(argv:list[str]|None=None)->int:
             try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's own flush at exit fails no more
             except (OSError, ValueError, io.UnsupportedOperation): pass
             return 141
-        except USER_ERRORS as e:
-            _close_progress_bars()
-            if args.debug: traceback.print_exc()
-            full = "" if isinstance(e, UserError) or not disk_full(e) else " The disk is full. Fix: free some space, then run again."
-            print(f"emotion-nbdev {args.command}: error: {_one_line(e)}{full}", file=sys.stderr)
-            return 2
         except Exception as e:
             _close_progress_bars()
             if args.debug: traceback.print_exc()
+            if isinstance(e, ModuleNotFoundError): e = missing_dependency(e.name, args.command) or e
+            if isinstance(e, USER_ERRORS):
+                full = "" if isinstance(e, UserError) or not disk_full(e) else " The disk is full. Fix: free some space, then run again."
+                print(f"emotion-nbdev {args.command}: error: {_one_line(e)}{full}", file=sys.stderr)
+                return 2
             print(f"emotion-nbdev {args.command}: unexpected error ({type(e).__name__}: {_one_line(e)}). This is a bug: please report it, "
                   f"with the output of the same command run as `emotion-nbdev --debug {args.command} ...`.", file=sys.stderr)
             return 1

@@ -18,7 +18,7 @@ from .files import check_model_dir, weight_files
 from .outputs import check_writable, write_atomic
 
 # %% auto #0
-__all__ = ['ONNX_FORMAT', 'INT8_FILE', 'FP32_FILE', 'STAMP_FILE', 'cls_only', 'export_onnx', 'OnnxBackend']
+__all__ = ['ONNX_FORMAT', 'INT8_FILE', 'FP32_FILE', 'STAMP_FILE', 'cls_only', 'export_onnx', 'OnnxBackend', 'default_backend']
 
 # %% ../nbs/17_int8.ipynb #7be13f9b
 def _first_position_attention(query, key, value, attention_mask, heads:int, scaling:float):
@@ -284,3 +284,17 @@ class OnnxBackend:
         if len(batches) == 1 or self.workers == 1: return [self.one(b) if len(batches) == 1 else self(b) for b in batches]
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(self.workers) as pool: return list(pool.map(self, batches))
+
+# %% ../nbs/17_int8.ipynb #615833ce
+_BACKEND_SAID = []  # the default backend is explained once per process
+
+def default_backend()->str:
+    "The backend a run gets when none is asked for: 'torch' where PyTorch and transformers are installed, else 'onnx' (the int8 export is what a slim install runs)."
+    from importlib.util import find_spec
+    try:
+        if find_spec("torch") and find_spec("transformers"): return "torch"
+    except ImportError: pass  # a finder that refuses them: as good as not installed
+    if not _BACKEND_SAID:
+        logger.info("PyTorch is not installed here: using the model folder's int8 export (onnx backend)")
+        _BACKEND_SAID.append(True)
+    return "onnx"

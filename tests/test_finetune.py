@@ -19,6 +19,7 @@ def metrics_of(proc):
     return json.loads(lines[-1][8:])
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_last_checkpoint(carer_dir, tiny_model_dir, tmp_path):
     out = tmp_path/"run"
     # 96 rows / batch 16 = 6 steps per epoch; step 9 is in the middle of epoch 2
@@ -34,6 +35,7 @@ def test_killed_run_resumes_from_last_checkpoint(carer_dir, tiny_model_dir, tmp_
     assert state["recipe"]["epochs"] == 3
 
 
+@pytest.mark.slow
 def test_ddp_two_cpu_processes(carer_dir, tiny_model_dir, tmp_path):
     torchrun = Path(sys.executable).parent/"torchrun"
     proc = run(torchrun, "--standalone", "--nproc_per_node", "2", SCRIPT, carer_dir, tiny_model_dir, tmp_path/"ddp",
@@ -44,6 +46,7 @@ def test_ddp_two_cpu_processes(carer_dir, tiny_model_dir, tmp_path):
     assert (tmp_path/"ddp"/"model.safetensors").exists()
 
 
+@pytest.mark.slow
 def test_saved_model_loads_in_plain_pipeline(carer_dir, tiny_model_dir, tmp_path):
     metrics = metrics_of(run(sys.executable, SCRIPT, carer_dir, tiny_model_dir, tmp_path/"m", "--epochs", "1"))
     classifier = pipeline("text-classification", model=str(tmp_path/"m"), top_k=None)

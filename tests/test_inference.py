@@ -98,6 +98,7 @@ def test_onnx_matches_torch(trained_tiny, clf):
     assert (trained_tiny/"onnx"/"model.int8.onnx").exists()
 
 
+@pytest.mark.slow
 def test_cli_predict_and_evaluate(trained_tiny, carer_dir, tmp_path):
     proc = subprocess.run([EXE, "predict", "--model", str(trained_tiny), "i feel so happy today", "i am scared"],
                           capture_output=True, text=True)

@@ -71,6 +71,7 @@ KILLS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", list(KILLS))
 def test_killed_export_is_made_again(model, stage, logged):
     export_onnx(model)
@@ -166,6 +167,7 @@ def test_sharded_weights(model, tmp_path):
         weight_files(sharded)
 
 
+@pytest.mark.slow
 def test_concurrent_exports_export_once(model):
     "Two processes export the same folder at once: one exports, the other waits and uses its export."
     exe = shutil.which("emotion-nbdev", path=str(Path(sys.executable).parent))

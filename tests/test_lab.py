@@ -19,6 +19,7 @@ def get(url:str):
     with urlopen(url, timeout=10) as response: return json.loads(response.read())
 
 
+@pytest.mark.slow
 def test_make_lab_serves_the_chapters_and_a_working_kernel():
     pytest.importorskip("jupyterlab")
     with socket.socket() as s: s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]

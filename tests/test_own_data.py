@@ -44,6 +44,7 @@ def reviews(tmp_path_factory):
 
 # ---- own data through the CLI: train -> evaluate -> predict ----
 
+@pytest.mark.slow
 def test_own_csv_train_evaluate_predict_from_the_cli(reviews, tiny_model_dir, tmp_path):
     own = ["--data", reviews, "--text-col", "review", "--label-col", "sentiment"]
     code, out, err = cli("data", *own)

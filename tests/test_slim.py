@@ -29,7 +29,8 @@ HEAVY, tried = {HEAVY!r}, []
 class Unimportable:
     def find_spec(self, name, path=None, target=None):
         if name.partition(".")[0] in HEAVY:
-            tried.append(name)
+            caller = sys._getframe(2).f_code  # importlib.util.find_spec asks whether it is there: a look, not an import
+            if not (caller.co_name == "find_spec" and "importlib" in caller.co_filename and "util" in caller.co_filename): tried.append(name)
             raise ModuleNotFoundError(f"No module named {{name!r}} (hidden by the test)", name=name)
 sys.meta_path.insert(0, Unimportable())
 atexit.register(lambda: print("HEAVY IMPORTS:", sorted(set(tried) | {{m for m in sys.modules if m.partition(".")[0] in HEAVY}}), file=sys.stderr))
@@ -203,3 +204,29 @@ def test_damaged_export_is_refused_with_the_fix(exported, tmp_path, damage):
     assert "This is a bug" not in proc.stderr and "emotion-nbdev export --model" in proc.stderr
     assert ("cannot load" if damage == "garbage, time kept" else "is missing or damaged") in proc.stderr
 
+
+
+def test_default_command_line_uses_the_export(exported, expected, tmp_path):
+    "What a user types first, with no --backend: without PyTorch the folder's int8 export runs, and the run says so."
+    proc = cli("predict", "--model", exported, TEXTS[0], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "int8 export" in proc.stderr
+    probs, _ = reference(exported, TEXTS[:1])
+    assert proc.stdout.splitlines()[1].split()[-8] == expected["names"][probs[0].argmax()]
+
+
+@pytest.mark.parametrize("job", ["train", "export", "predict --backend torch", "evaluate --backend onnx", "data"])
+def test_jobs_that_need_more_name_what_to_install(exported, tmp_path, job):
+    "Every subcommand this install cannot run exits 2 with one line naming what to install: never a traceback, never 'a bug'."
+    data = tmp_path/"labelled.csv"
+    data.write_text("text,label\ni feel so happy,joy\ni am scared,fear\n", encoding="utf-8")
+    command, *options = job.split()
+    args = {"train": ["--data", data, "--output-dir", tmp_path/"new-model"], "export": ["--model", model_without_export(exported, tmp_path/"fresh")],
+            "predict": ["--model", exported, "i feel fine"], "evaluate": ["--model", exported, "--data", data],
+            "data": ["--data", data]}[command]
+    proc = cli(command, *options, *args, cwd=tmp_path, exports=True)
+    assert proc.returncode == 2, proc.stderr
+    error = [line for line in proc.stderr.splitlines() if "error:" in line]
+    assert len(error) == 1 and "Fix: " in error[0] and "pip install emotion-nbdev" in error[0], proc.stderr
+    assert "Traceback" not in proc.stderr and "This is a bug" not in proc.stderr
+    assert not (tmp_path/"new-model").exists()

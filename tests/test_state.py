@@ -219,6 +219,7 @@ class StopAt(TrainerCallback):
         if state.global_step == self.step: raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_train_resume_checks_data_and_recipe(carer_dir, tiny_model_dir, trained_tiny, tmp_path, capsys):
     out = tmp_path/"run"
     shutil.copytree(trained_tiny, out)  # a finished run of ours, then an --overwrite run of it stopped at step 7 of 12
@@ -314,6 +315,7 @@ def test_write_atomic_on_a_full_disk_keeps_the_old_file(tmp_path, monkeypatch):
     assert (tmp_path/"a.json").read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
 
+@pytest.mark.slow
 def test_full_disk_while_saving_the_model_then_resume(carer_dir, tiny_model_dir, tmp_path, monkeypatch, capsys):
     import emotion_nbdev.training as training
     out = tmp_path/"run"
@@ -331,6 +333,7 @@ def test_full_disk_while_saving_the_model_then_resume(carer_dir, tiny_model_dir,
 
 # 5. Numbers checked where they enter ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_diverging_training_stops_and_saves_nothing_final(carer_dir, tiny_model_dir, tmp_path, capsys):
     out = tmp_path/"run"
     with pytest.raises(BadInput, match=r"Training diverged: the training loss became nan at step \d+.*learning_rate=1e\+09.*Fix: a smaller"):

@@ -2,9 +2,12 @@
 import subprocess, sys, sysconfig, venv
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[1]
 
 
+@pytest.mark.slow
 def test_wheel_installs_working_cli(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path/"dist", ROOT], check=True)
     wheel, = (tmp_path/"dist").glob("emotion_nbdev-*.whl")

@@ -25,7 +25,7 @@ CELL_CONSTRAINTS = "{constraints}"  # the install cell's constraints file (the r
 
 INSTALL_CELL = f'''\
 # On Colab (a GPU runtime: Runtime > Change runtime type), install this course's package and the few packages it
-# needs that Colab lacks (ONNX Runtime, a small offline model...). Every package this runtime already has goes to pip
+# needs that Colab lacks (ONNX and ONNX Runtime). Every package this runtime already has goes to pip
 # as a constraint at the version installed now, so pip adds what is missing and replaces nothing (torch, numpy,
 # pandas, the kernel...): no restart. Elsewhere this cell does nothing.
 import sys
