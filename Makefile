@@ -1,11 +1,11 @@
 # Entry points, each of which sets itself up on a fresh machine:
 #   make lab     install, then open the course (the chapters in nbs/) in JupyterLab
 #   make train   install, then train and evaluate the classifier (the main job)
-#   make check   install, then the quick check before a commit (~2 min): notebooks <-> package <-> docs in sync, and
-#                pytest without the tests marked slow (training runs, the wheel, JupyterLab)
-#   make test    what CI runs (.ci/run), each thing once: the quick check's sync checks; pytest in full; the slim install;
-#                Colab's runtime (its install cell, wheels for 3.13, every notebook once, the version-sensitive tests);
-#                the browser test of a fresh build of the docs site; the version-sensitive tests at the dependency floors
+#   make check   install, then the quick check before a commit (~2 min): notebooks <-> package in sync, and pytest
+#                without the tests marked slow (training runs, the wheel, JupyterLab)
+#   make test    what CI runs (.ci/run), each thing once: the sync check; pytest in full; the slim install; Colab's
+#                runtime (its install cell, wheels for 3.13, every notebook once, the version-sensitive tests); the docs
+#                site built and opened in a browser; the version-sensitive tests at the dependency floors
 # Installs use requirements/lock.txt (the versions CI tested); `make lock` refreshes it.
 SHELL := /bin/bash
 VENV ?= .venv
@@ -21,7 +21,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 LOCK := requirements/lock.txt
 FLOORS := requirements/floors.txt
 
-.PHONY: install lab train check test sync-check colab pytest pytest-quick notebooks docs docs-check site-test browser floors lock test-latest clean
+.PHONY: install lab train check test sync-check colab pytest pytest-quick notebooks docs site-test browser floors lock test-latest clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
@@ -44,11 +44,11 @@ train: install
 	$(BIN)/emotion-nbdev train $(TRAIN_ARGS)
 
 # The quick check before each commit (~2 min on 2 cores).
-check: install sync-check docs-check pytest-quick
+check: install sync-check pytest-quick
 
 # Everything CI checks, each thing once (~15 min on 2 cores): the notebooks run once, in the Colab copy (make colab);
 # pytest runs in full once, here; the Colab copy and the floors run the tests their versions can break (VERSION_TESTS).
-test: install sync-check docs-check pytest slim colab site-test floors
+test: install sync-check pytest slim colab site-test floors
 
 # Fails when nbdev-export or nbdev-clean would change a file of the working tree.
 sync-check: install
@@ -118,18 +118,14 @@ colab: install
 	  EMOTION_FAST=1 $(COLAB_PY) -m pytest -q -p no:cacheprovider $(VERSION_TESTS); }
 	@echo "make colab: $$(( ($$(date +%s) - $$(cat build/.colab-start)) / 60 )) min in all"
 
-# The docs site, offline: nbdev's processed notebooks rendered by MkDocs into docs/ (committed; rebuild after editing a chapter).
+# The docs site, offline: nbdev's processed notebooks rendered by MkDocs into docs/ (not committed: open
+# docs/index.html after `make docs`; the deploy workflow publishes the same build to GitHub Pages).
 docs: install
 	$(PY) tools/build_site.py
 
-# Fails when docs/ was built from other versions of the notebooks.
-docs-check: install
-	$(PY) tools/build_site.py --check
-
-# Builds the site afresh into build/site and opens every page in headless Chromium (screenshots in build/screenshots).
-site-test: install browser
-	$(PY) tools/build_site.py --out build/site
-	EMOTION_SITE_DIR=build/site $(PY) -m pytest -q -m browser tests/test_site.py
+# Builds the site and opens every page in headless Chromium (screenshots in build/screenshots).
+site-test: docs browser
+	EMOTION_SITE_DIR=docs $(PY) -m pytest -q -m browser tests/test_site.py
 
 # Debian's Chromium and its WebDriver, for the browser test.
 browser:

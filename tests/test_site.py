@@ -7,8 +7,8 @@ machine that ran it, a progress bar short of 100%, an empty or punctuation-led t
 entry, or a table wider than the content column. A full-page screenshot of each
 page goes to `build/screenshots/`.
 
-    make site-test     # builds the site into build/site (tools/build_site.py), then runs this file
-    EMOTION_SITE_DIR=docs pytest -m browser tests/test_site.py    # the committed site
+    make site-test     # builds the site into docs/ (`make docs`, tools/build_site.py), then runs this file
+    EMOTION_SITE_DIR=build/site pytest -m browser tests/test_site.py    # a site built elsewhere
 
 Needs Debian's `chromium` and `chromium-driver` (`make browser` installs them).
 """

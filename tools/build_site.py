@@ -10,31 +10,26 @@ MkDocs (Material theme, mkdocs-jupyter), which installs from PyPI:
 2. staging for MkDocs in `_site_src/`: each notebook under its nbdev page name (`data.html`, ...),
    the frontmatter as a title, Quarto directives (`echo: false`, `output: false`) applied, and
    progress-bar widgets replaced by their final text (widgets need JavaScript from the internet);
-3. `mkdocs build` into the output folder, navigation in the sidebar's (chapter) order, plus a
-   stamp of the inputs, which `--check` compares to tell whether the committed site is stale.
+3. `mkdocs build` into the output folder, navigation in the sidebar's (chapter) order.
 
-    python tools/build_site.py                      # -> docs/ (committed; GitHub Pages serves main:/docs)
-    python tools/build_site.py --out build/site     # elsewhere, e.g. for the browser test
-    python tools/build_site.py --check              # exit 1 if docs/ was built from other inputs
+    python tools/build_site.py                      # -> docs/ (`make docs`; not committed: built where it is read)
+    python tools/build_site.py --out build/site     # elsewhere
+
+This is the project's one docs pipeline: `make docs` here, `make site-test` in CI (then the browser test), and the
+deploy workflow (.github/workflows/deploy.yaml) on GitHub, which publishes the same build to GitHub Pages.
 """
-import argparse, ast, hashlib, html, json, re, shutil, sys
+import argparse, ast, html, re, shutil
 from pathlib import Path
 
 import nbformat, yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT/"_site_src"
-STAMP = "build-inputs.json"
 CSS = ROOT/"tools"/"site.css"  # the site's own styles, beside the theme's
 CELL_KEYS = {"code": {"cell_type", "id", "metadata", "source", "outputs", "execution_count"},
              "markdown": {"cell_type", "id", "metadata", "source", "attachments"}, "raw": {"cell_type", "id", "metadata", "source", "attachments"}}
 WIDGET_VIEW, WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json"
 
-
-def inputs() -> dict:
-    "sha256 of every file the site is built from."
-    files = sorted([*(ROOT/"nbs").glob("*.ipynb"), *(ROOT/"nbs"/"images").glob("*"), ROOT/"mkdocs.yml", Path(__file__).resolve(), CSS])
-    return {str(f.relative_to(ROOT)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
 def process_notebooks() -> Path:
@@ -175,23 +170,13 @@ def build(out: Path):
     config = load_config(str(ROOT/"mkdocs.yml"), docs_dir=str(STAGE), site_dir=str(out), nav=nav)
     mkdocs_build(config)
     (out/".nojekyll").touch()  # GitHub Pages: serve the files as they are
-    (out/STAMP).write_text(json.dumps(inputs(), indent=1) + "\n")
     print(f"built {len(nav)} pages into {out}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT/"docs"), help="site folder (default: docs/)")
-    parser.add_argument("--check", action="store_true", help="only check that --out was built from the current inputs")
-    args = parser.parse_args()
-    out = Path(args.out).resolve()
-    if args.check:
-        stamp = out/STAMP
-        built, current = (json.loads(stamp.read_text()) if stamp.exists() else {}), inputs()
-        stale = sorted(k for k in {**built, **current} if built.get(k) != current.get(k))
-        if stale: sys.exit(f"{out} is stale: built from other versions of {', '.join(stale)}. Fix: run `make docs` and commit docs/.")
-        return print(f"{out} is up to date with the notebooks")
-    build(out)
+    build(Path(parser.parse_args().out).resolve())
 
 
 if __name__ == "__main__":
