@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .settings import BadInput, MissingPackage, NotFound, cpu_count, logger, option
+from .settings import BadInput, MissingPackage, cpu_count, logger, option
 from .files import check_model_dir, weight_files
-from .outputs import check_writable, write_atomic
+from .outputs import check_writable, output_lock, write_atomic
 
 # %% auto #0
 __all__ = ['ONNX_FORMAT', 'INT8_FILE', 'FP32_FILE', 'STAMP_FILE', 'cls_only', 'export_onnx', 'OnnxBackend', 'default_backend']
@@ -159,23 +159,6 @@ def _clear(out:Path, keep:set):
         try: shutil.rmtree(path) if path.is_dir() else path.unlink()
         except OSError: pass  # in use (Windows), or already gone: the next export tries again
 
-@contextmanager
-def _export_lock(out:Path):
-    "Hold the lock of exports into `out` while the block runs: one export at a time; the OS releases it when a process dies."
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]  # kept out of the model folder, which holds only what runs
-    with open(Path(tempfile.gettempdir())/f"emotion-nbdev-export-{key}.lock", "a+b") as f:
-        if os.name == "nt":
-            import msvcrt
-            while True:  # LK_LOCK gives up after 10 s; an export takes longer
-                try: f.seek(0); msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1); break
-                except OSError: continue
-            try: yield
-            finally: f.seek(0); msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try: yield
-            finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 @contextmanager
 def _quantizer_quiet():
@@ -233,12 +216,15 @@ def export_onnx(
                              "(this environment runs its onnx/ subfolder); or install the full package here.") from None
     out = check_writable(model_dir/"onnx", "model_dir", create=True,  # the export is kept beside the model
                          fix=f"the ONNX export is kept inside the model folder: make {model_dir} writable, copy it somewhere writable, or use the torch backend")
-    with _export_lock(out):
-        current, why = _current_export(model_dir, name, opset)  # another process may have made it meanwhile
-        if current: return current
-        try: _export(model_dir, out, name, opset)
-        finally:
+    try:
+        with output_lock(out, "model_dir", inside=True, wait=True):  # one export at a time; the lock file goes with it
+            current, why = _current_export(model_dir, name, opset)  # another process may have made it meanwhile
+            if current: return current
+            _export(model_dir, out, name, opset)
+    finally:
+        try:
             if not any(out.iterdir()): out.rmdir()  # a refused or failed first export leaves no empty folder
+        except OSError: pass  # another export has just started in it
     return out/name
 
 # %% ../nbs/17_int8.ipynb #98bbecab

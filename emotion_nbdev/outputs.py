@@ -144,40 +144,12 @@ def csv_cell(value)->str:
 
 # %% ../nbs/13_outputs.ipynb #ca37e96e
 LOCK_SUFFIX = ".lock"
-_OWNER_BYTES = 4096  # the owner's details fill the start of a lock file; the OS lock is on the byte after them
 
-def _os_lock(fd:int)->bool|None:
-    "Take the OS's lock on `fd` without waiting: True if taken, False if another process holds it, None if this file system has no locks."
-    if os.name == "nt":
-        import msvcrt
-        os.lseek(fd, _OWNER_BYTES, os.SEEK_SET)  # Windows locks bytes for reading too: lock one past the details
-        try: msvcrt.locking(fd, msvcrt.LK_NBLCK, 1); return True
-        except OSError: return False
-    import fcntl
-    try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); return True
-    except OSError as e:
-        return False if e.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK) else None
-
-def _os_unlock(fd:int):
-    if os.name == "nt":
-        import msvcrt
-        os.lseek(fd, _OWNER_BYTES, os.SEEK_SET)
-        try: msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        except OSError: pass
-
-def _alive(pid:int)->bool:
-    "Is process `pid` of this machine running? Only for file systems without locks, on POSIX (on Windows `os.kill` would end it)."
-    if os.name == "nt": return True  # never reached: Windows always has its locks
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: pass  # running, as another user
-    return True
-
-def _owner(fd:int)->dict:
-    "The details a lock file holds: pid, host, start time, command (empty when not written yet)."
-    os.lseek(fd, 0, os.SEEK_SET)
-    try: return json.loads(os.read(fd, _OWNER_BYTES).decode("utf-8", "replace").strip() or "{}")
-    except ValueError: return {}
+def _owner(lock:Path)->dict:
+    "The details a lock file holds: pid, host, start time, command (empty when unreadable or not written yet)."
+    try: found = json.loads(lock.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError): return {}
+    return found if isinstance(found, dict) else {}
 
 def _described(owner:dict)->str:
     if not owner: return "another run (its details are not written yet)"
@@ -189,33 +161,26 @@ def output_lock(
     target:str|Path,       # The output file or folder that one run at a time may write
     option_name:str,       # The option that chose it, for the fix
     inside:bool=False,     # Keep the lock file inside `target` (a folder), else beside it as `<target>.lock`
+    wait:bool=False,       # Wait for another run to finish, instead of refusing at once
 ):
     "While this block runs, no other run (process, thread, or machine sharing the folder) can take the lock on `target`; yields the lock file."
+    from filelock import FileLock, Timeout
     target = Path(target)
     lock = target/f"emotion_nbdev_run{LOCK_SUFFIX}" if inside else target.with_name(target.name + LOCK_SUFFIX)
-    for _ in range(10):
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
-        taken, owner = _os_lock(fd), _owner(fd)
-        if taken is None:  # no OS locks here: trust the details when their process is still running on this machine
-            taken = not owner or owner.get("host") == socket.gethostname() and not _alive(owner.get("pid", 0))
-        if not taken:
-            os.close(fd)
-            raise InUse(f"{target} is being written by another run ({_described(owner)}). Fix: wait for it to finish, "
-                        f"or choose another {option(option_name, 'PATH')}.")
-        try: same = os.path.samestat(os.fstat(fd), os.stat(lock))
-        except OSError: same = False
-        if same: break
-        os.close(fd)  # the run before us removed this lock file as we opened it: take the new one
-    else: raise InUse(f"{lock} keeps changing under this run. Fix: wait for the other run to finish.")
-    if owner: logger.warning(f"{lock}: taking over the lock of a run that is no longer running ({_described(owner)})")
-    me = dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
-              command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:500] if sys.argv and sys.argv[0] else "python")
-    os.lseek(fd, 0, os.SEEK_SET)
-    os.write(fd, json.dumps(me).encode().ljust(_OWNER_BYTES)[:_OWNER_BYTES])
-    try: yield lock
+    left = _owner(lock)  # a lock file that outlived its run (we remove ours): who left it, for the warning below
+    held = FileLock(lock, timeout=-1 if wait else 0)
+    try: held.acquire()
+    except Timeout:
+        raise InUse(f"{target} is being written by another run ({_described(_owner(lock))}). Fix: wait for it to finish, "
+                    f"or choose another {option(option_name, 'PATH')}.") from None
+    try:
+        if left: logger.warning(f"{lock}: taking over the lock of a run that is no longer running ({_described(left)})")
+        me = dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
+                  command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:500] if sys.argv and sys.argv[0] else "python")
+        try: lock.write_text(json.dumps(me), encoding="utf-8")  # who holds it, for another run's message
+        except OSError: pass  # a lock file this OS keeps unreadable while held (Windows): the message says less
+        yield lock
     finally:
-        if os.name != "nt": lock.unlink(missing_ok=True)  # while still locked: whoever opened it will see it is gone
-        _os_unlock(fd); os.close(fd)
-        if os.name == "nt":  # Windows deletes no file that is open: remove it after closing, unless another run opened it since
-            try: lock.unlink(missing_ok=True)
-            except OSError: pass
+        if os.name != "nt": lock.unlink(missing_ok=True)  # while still held: a run that opened it meanwhile sees it gone
+        held.release()
+        if os.name == "nt": lock.unlink(missing_ok=True)  # Windows deletes no file that is open
