@@ -10,7 +10,6 @@ import hashlib, json, warnings
 from pathlib import Path
 
 import numpy as np
-import matplotlib.pyplot as plt
 import torch
 from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
@@ -124,6 +123,7 @@ def plot_umap_grid(
     title:str|None=None,    # Figure title
 ):
     "The book's grid of hexbin plots, one panel per label."
+    import matplotlib.pyplot as plt  # here, not at import: training reads `scores` from this module and draws nothing
     labels = np.asarray(labels)
     ncols = 3; nrows = -(-len(label_names) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(7, 2.6 * nrows), squeeze=False, sharex=True, sharey=True)
@@ -152,6 +152,7 @@ def evaluate_model(clf, X:dict, y:dict, name:str, splits:tuple=("validation",))-
 # %% ../nbs/03_features.ipynb #3d7fcea1
 def plot_confusion_matrix(y_true, y_pred, label_names:list, title:str|None=None, ax=None):
     "Confusion matrix normalized over each true label (rows sum to 1)."
+    import matplotlib.pyplot as plt
     cm = confusion_matrix(y_true, y_pred, labels=range(len(label_names)), normalize="true")
     ax = ax or plt.subplots(figsize=(5, 5))[1]
     ConfusionMatrixDisplay(cm, display_labels=label_names).plot(cmap="Blues", values_format=".2f", ax=ax, colorbar=False)
