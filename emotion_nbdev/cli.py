@@ -123,7 +123,7 @@ def evaluate_report(
     y_true = [names[i] for i in dd[split]["label"]]
     unknown = sorted(set(y_true) - set(classifier.label_names))
     if unknown:
-        ids = all(n.isdigit() and int(n) < len(classifier.label_names) for n in set(y_true))  # ids of the model's labels, unnamed
+        ids = all(n.isdecimal() and int(n) < len(classifier.label_names) for n in set(y_true))  # ids of the model's labels, unnamed
         fix = (f"the labels are ids: name them in id order as the model does, {option('label_names', classifier.label_names)}" if ids else
                "evaluate on data labelled with the model's labels, or train a model on yours")
         raise BadInput(f"The data has labels the model was not trained on: {unknown} (the model knows {classifier.label_names}). Fix: {fix}.")

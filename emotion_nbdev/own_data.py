@@ -205,7 +205,7 @@ def _label_names_of(tables:dict)->list[str]:
 def _ids_of_names(tables:dict, names:list)->dict|None:
     "Label -> id when no label of the data is one of `names` and every one is an id 0..n-1 of the n names (a `ClassLabel`'s convention; False and True are 0 and 1, as pandas writes a boolean column); else None."
     first = _first_seen(tables)
-    ids = {k: int(k) if k.lstrip("-").isdigit() else {"false": 0, "true": 1}.get(k.lower()) for k in first}
+    ids = {k: int(k) if k.removeprefix("-").isdecimal() else {"false": 0, "true": 1}.get(k.lower()) for k in first}
     if not first or not set(first).isdisjoint(names) or None in ids.values(): return None
     low, high = min(ids.values()), max(ids.values())
     if outside := sorted((k for k, i in ids.items() if not 0 <= i < len(names)), key=ids.get):
