@@ -34,7 +34,11 @@ def flag(
 def _data_options(args)->dict:
     "The `load_emotions` options of parsed `data` / `train` / `evaluate` arguments."
     names = [n.strip() for n in args.label_names.split(",")] if args.label_names else None
-    if names is not None and (len(names) < 2 or not all(names)):
+    if names is not None and not all(names):
+        where = "a trailing comma" if not names[-1] and all(names[:-1]) else f"name {names.index('') + 1} of {len(names)}"
+        raise BadInput(f"--label-names {args.label_names!r}: an empty name ({where}). Fix: one name between each pair of commas, "
+                       f"e.g. --label-names {','.join(n for n in names if n) or 'neg,pos'}.")
+    if names is not None and len(names) < 2:
         raise BadInput(f"--label-names {args.label_names!r}: give two or more names. Fix: separate them with commas, e.g. --label-names neg,pos.")
     return dict(text_col=args.text_col, label_col=args.label_col, label_names=names, delimiter=args.delimiter,
                 errors="skip" if args.skip_bad_rows else "raise")
@@ -50,8 +54,18 @@ def data_report(
     counts = pd.DataFrame({split: to_frame(ds)["label_name"].value_counts() for split, ds in dd.items()}).fillna(0).astype(int)
     names = dd[next(iter(dd))].features["label"].names
     counts = counts.reindex(names).fillna(0).astype(int)
+    small = []  # classes the validation scores will say nothing about
+    if "train" in counts:
+        valid = counts.get("validation")
+        few = counts["train"][counts["train"].gt(0) & (valid.eq(0) if valid is not None else counts["train"].lt(2))]
+        why = ("no validation example" if valid is not None else
+               "one row: a validation split carved from train cannot hold it and leave it for training")
+        if len(few): small = [f"Too small to be validated ({why}): " + ", ".join(f"{name!r} ({n} row{'s' if n != 1 else ''} in train)"
+                                                                               for name, n in few.items())]
+        if absent := [name for name, n in counts["train"].items() if not n]:
+            small.append(f"Not in train (a model cannot learn them): {', '.join(map(repr, absent))}")
     counts.loc["total"] = counts.sum()
-    return "\n\n".join(["Examples per class and split:", counts.to_string(),
+    return "\n\n".join(["Examples per class and split:", counts.to_string(), *small,
                         "Audit (texts duplicated inside a split, or shared with another split):",
                         audit(dd).summary.to_string(index=False)])
 
@@ -66,6 +80,10 @@ def train_summary(metrics:dict)->str:
     if metrics.get("validation_from_train"):
         notes.append(f"validation: {metrics['validation_from_train']['rows']} rows carved out of train (the data has no validation split)")
     if "test" not in metrics: notes.append("no test split in the data: the scores below are validation scores only")
+    if metrics.get("not_validated") or metrics.get("not_trained"):
+        from emotion_nbdev.training import _class_rows
+        if metrics.get("not_validated"): notes.append(f"too small to be validated (no validation example): {_class_rows(metrics['not_validated'])}")
+        if metrics.get("not_trained"): notes.append(f"not trained (no training example): {', '.join(map(repr, metrics['not_trained']))}")
     return "\n".join(notes + ["", table.round(4).to_string()])
 
 # %% ../nbs/18_cli.ipynb #35070953
@@ -91,6 +109,7 @@ def evaluate_report(
     **options,                   # Other `load_emotions` options: text_col, label_col, label_names, delimiter, errors
 )->str:
     "Scores and the per-class report of a saved classifier on one labelled split; its labels may be a subset of the model's."
+    from pathlib import Path
     from sklearn.metrics import classification_report
     from emotion_nbdev.settings import option
     from emotion_nbdev.data import load_emotions
@@ -98,17 +117,21 @@ def evaluate_report(
     from emotion_nbdev.inference import EmotionClassifier
     classifier = EmotionClassifier(model_dir, backend)
     dd = load_emotions(source, **options)
+    whole = split is None and list(dd) == ["train"]  # a single file (or table) is read as 'train': scored, it is named by itself
     split = split or ("test" if "test" in dd or len(dd) != 1 else next(iter(dd)))
     if split not in dd: raise BadInput(f"No split {split!r} in the data (splits: {list(dd)}). Fix: choose one with {option('split', 'NAME')}.")
     names = dd[split].features["label"].names
     y_true = [names[i] for i in dd[split]["label"]]
     unknown = sorted(set(y_true) - set(classifier.label_names))
     if unknown:
-        raise BadInput(f"The data has labels the model was not trained on: {unknown} (the model knows {classifier.label_names}). "
-                         "Fix: evaluate on data labelled with the model's labels, or train a model on yours.")
+        ids = all(n.isdecimal() and int(n) < len(classifier.label_names) for n in set(y_true))  # ids of the model's labels, unnamed
+        fix = (f"the labels are ids: name them in id order as the model does, {option('label_names', classifier.label_names)}" if ids else
+               "evaluate on data labelled with the model's labels, or train a model on yours")
+        raise BadInput(f"The data has labels the model was not trained on: {unknown} (the model knows {classifier.label_names}). Fix: {fix}.")
     pred = classifier.predictions(dd[split]["text"], batch_size=batch_size)["label"]
     result = scores(y_true, pred)
-    head = f"{split}: {len(y_true)} examples, " + ", ".join(f"{k} {v:.4f}" for k, v in result.items())
+    shown_as = (Path(source).name if isinstance(source, (str, Path)) and Path(source).expanduser().is_file() else "all rows") if whole else split
+    head = f"{shown_as}: {len(y_true)} examples, " + ", ".join(f"{k} {v:.4f}" for k, v in result.items())
     shown = [n for n in classifier.label_names if n in set(y_true) | set(pred)]
     return head + "\n\n" + classification_report(y_true, pred, labels=shown, digits=4, zero_division=0)
 

@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/features.html.md"""
 
 # %% ../nbs/03_features.ipynb #4f370c20
 from __future__ import annotations
-import hashlib, json, warnings
+import hashlib, io, json, warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from transformers import AutoModel, AutoTokenizer
 from sklearn.metrics import accuracy_score, f1_score, confusion_matrix, ConfusionMatrixDisplay
 
 from .settings import BadInput, cache_dir, get_device, logger, resolve_checkpoint
+from .outputs import write_atomic
 from .tokenization import padded_batches
 
 # %% auto #0
@@ -102,7 +103,8 @@ def cached_features(
     tokenizer = tokenizer or AutoTokenizer.from_pretrained(checkpoint)
     model = model or AutoModel.from_pretrained(checkpoint).to(get_device())
     features = extract_hidden_states(texts, model, tokenizer, pooling, batch_size, max_length=max_length)
-    tmp = path.with_suffix(".tmp.npy"); np.save(tmp, features); tmp.replace(path)  # never leave a half-written file
+    npy = io.BytesIO(); np.save(npy, features)
+    write_atomic(path, npy.getvalue())  # never a half-written file
     return features
 
 # %% ../nbs/03_features.ipynb #1f9b9b11

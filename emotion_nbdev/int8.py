@@ -15,7 +15,7 @@ import numpy as np
 
 from .settings import BadInput, MissingPackage, cpu_count, logger, option
 from .files import check_model_dir, weight_files
-from .outputs import check_writable, output_lock, write_atomic
+from .outputs import check_writable, output_lock, replace_with, write_atomic
 
 # %% auto #0
 __all__ = ['ONNX_FORMAT', 'INT8_FILE', 'FP32_FILE', 'STAMP_FILE', 'cls_only', 'export_onnx', 'OnnxBackend', 'default_backend']
@@ -148,7 +148,7 @@ def _place(made:Path, path:Path):
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(made, partial)
-        os.replace(partial, path)
+        replace_with(partial, path)
     finally: partial.unlink(missing_ok=True)
 
 def _clear(out:Path, keep:set):

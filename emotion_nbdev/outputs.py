@@ -14,7 +14,7 @@ from .settings import AlreadyExists, BadInput, NotFound, NotWritable, UserError,
 
 # %% auto #0
 __all__ = ['STDIO', 'LOCK_SUFFIX', 'DiskFull', 'InUse', 'is_stdio', 'output_target', 'is_stream', 'disk_full', 'full_disk',
-           'write_atomic', 'check_writable', 'check_output', 'csv_cell', 'output_lock']
+           'new_file_mode', 'replace_with', 'write_atomic', 'check_writable', 'check_output', 'csv_cell', 'output_lock']
 
 # %% ../nbs/13_outputs.ipynb #cab3b45b
 STDIO = "-"  # as a file name: standard input, or standard output
@@ -60,26 +60,41 @@ def full_disk(
                     f"Fix: free some space, then {fix}.".replace("  ", " "))
 
 # %% ../nbs/13_outputs.ipynb #ead09c58
-def _write_through(path:str|Path, text:str):
-    "Write `text` into a stream (standard output, a device, a named pipe) as it is: nothing to replace."
+def _write_through(path:str|Path, data:str|bytes):
+    "Write `data` into a stream (standard output, a device, a named pipe) as it is: nothing to replace."
     if is_stdio(path):
-        sys.stdout.write(text); sys.stdout.flush(); return
-    with open(Path(path).expanduser(), "w", encoding="utf-8", newline="") as f: f.write(text)
+        if isinstance(data, bytes): sys.stdout.flush(); sys.stdout.buffer.write(data); sys.stdout.buffer.flush()
+        else: sys.stdout.write(data); sys.stdout.flush()
+        return
+    with open(Path(path).expanduser(), "wb" if isinstance(data, bytes) else "w", **({} if isinstance(data, bytes) else
+              dict(encoding="utf-8", newline=""))) as f: f.write(data)
 
-def write_atomic(path:str|Path, text:str)->Path:
-    "Write `text` to `path`: a regular file through a temporary file renamed over it (readers never see half a file); a stream (`-`, a device, a pipe) through; a link's target."
+def new_file_mode()->int:
+    "The permissions the user's umask gives a new file: 0o644 under umask 022, 0o600 under 077."
+    mask = os.umask(0o077); os.umask(mask)  # the only way to read the umask is to set it: put back at once
+    return 0o666 & ~mask
+
+def replace_with(
+    tmp:Path,     # Our own finished file, beside `target` (whoever wrote it: a library may make it 0600)
+    target:Path,  # The file it becomes
+):
+    "Rename `tmp` over `target` in one step, with `target`'s permissions when it exists, else those the umask gives a new file."
+    os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.exists() else new_file_mode())
+    os.replace(tmp, target)  # on Windows this fails while another program holds `target` open
+
+def write_atomic(path:str|Path, data:str|bytes)->Path:
+    "Write `data` (text as UTF-8, or bytes) to `path`: a regular file through a temporary file renamed over it (readers never see half a file); a stream (`-`, a device, a pipe) through; a link's target."
     target = output_target(path)
     if not is_stream(path) and target.exists() and not target.is_file():
         raise BadInput(f"{path} is not a regular file (a folder or a socket): it is left alone. Fix: choose a file name.")
     try:
-        if is_stream(path): _write_through(path, text); return Path(path)
+        if is_stream(path): _write_through(path, data); return Path(path)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")  # our own name: only it is ever renamed
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)  # the umask's permissions
-            with open(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text); f.flush(); os.fsync(f.fileno())
-            if target.exists(): os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))  # a replaced file keeps its permissions
-            os.replace(tmp, target)  # on Windows this fails while another program holds `target` open
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            with open(fd, "wb") as f:
+                f.write(data if isinstance(data, bytes) else data.encode("utf-8")); f.flush(); os.fsync(f.fileno())
+            replace_with(tmp, target)
         finally: tmp.unlink(missing_ok=True)
     except OSError as e:
         if disk_full(e): raise full_disk(target, f"writing {target.name}", f"{target.name} is unchanged.", "run again") from None

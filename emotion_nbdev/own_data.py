@@ -58,7 +58,7 @@ def _not_the_labels(origin:str, names:list, found:set, default:str="")->BadInput
     shown = sorted(found)
     return BadInput(f"{origin}: label_names {names} are not labels of the data (its labels: {', '.join(map(repr, shown[:10]))}"
                     f"{' ...' if len(shown) > 10 else ''}). Fix: label_names must be the data's own labels, in the order of their "
-                    f"ids, e.g. {option('label_names', shown[:10])}; to give them other names (0 -> 'neg'), change them in the data"
+                    f"ids, e.g. {option('label_names', shown[:10])}; to give them other names ('pos' -> 'positive'), change them in the data"
                     f"{default or '; or leave label_names out to take the labels from the data'}.")
 
 def _collect(
@@ -186,16 +186,36 @@ def _source_rows(source, delimiter=None)->tuple[list, Iterator, str]:
     path = Path(source).expanduser()
     return (*table_rows(path, delimiter), str(path))
 
-def _label_names_of(tables:dict)->list[str]:
-    "The sorted labels of every split's good rows; labels that differ only in case are an error naming where each is written."
-    first = {}  # label -> where it is first written
+def _first_seen(tables:dict)->dict:
+    "Each label of every split's good rows (as matched) -> where it is first written."
+    first = {}
     for origin, rows in tables.values():
         for where, text, label, problem in rows:
             if problem is None and _text_problem(text) is None and (key := _key(label)) is not None:
                 first.setdefault(key, f"{origin}, {where}")
+    return first
+
+def _label_names_of(tables:dict)->list[str]:
+    "The sorted labels of every split's good rows; labels that differ only in case are an error naming where each is written."
+    first = _first_seen(tables)
     if clash := case_clash(sorted(first)):
         raise BadInput(f"{first[clash[0]]} and {first[clash[1]]}: {case_clash_message(*clash)}")
     return sorted_labels(first)
+
+def _ids_of_names(tables:dict, names:list)->dict|None:
+    "Label -> id when no label of the data is one of `names` and every one is an id 0..n-1 of the n names (a `ClassLabel`'s convention; False and True are 0 and 1, as pandas writes a boolean column); else None."
+    first = _first_seen(tables)
+    ids = {k: int(k) if k.removeprefix("-").isdecimal() else {"false": 0, "true": 1}.get(k.lower()) for k in first}
+    if not first or not set(first).isdisjoint(names) or None in ids.values(): return None
+    low, high = min(ids.values()), max(ids.values())
+    if outside := sorted((k for k, i in ids.items() if not 0 <= i < len(names)), key=ids.get):
+        example = [*names, *(f"name{i}" for i in range(len(names), high + 1))]
+        raise BadInput(f"{first[outside[0]]}: label {outside[0]} is not an id of the {len(names)} label_names {names} (ids 0 to "
+                       f"{len(names) - 1}; the data's labels run {low} to {high}). Fix: give one name per id, in id order, e.g. "
+                       f"{option('label_names', example)}{', and a label to the rows without one (-1), or leave them out' if low < 0 else ''}.")
+    logger.info(f"labels read as ids of label_names, in order (a ClassLabel's convention): "
+                f"{', '.join(f'{i} -> {name}' for i, name in enumerate(names))}")
+    return ids
 
 def _from_tables(
     source,                    # A file path, DataFrame, list of dicts, HF Dataset, or a dict / DatasetDict {split: one of those}
@@ -221,7 +241,9 @@ def _from_tables(
         feature = next((s.features.get(label_col) for s in sources.values() if isinstance(s, Dataset)), None)
         label_names = [ClassName(n) for n in feature.names] if isinstance(feature, ClassLabel) else _label_names_of(tables)
     label_ids = _label_ids(label_names)
-    return DatasetDict({split: _make_dataset(*_collect(rows, label_ids, origin, errors, named), list(label_ids))
+    names = list(label_ids)
+    if named: label_ids = _ids_of_names(tables, names) or label_ids  # integer labels 0..n-1 named by the n names given
+    return DatasetDict({split: _make_dataset(*_collect(rows, label_ids, origin, errors, named), names)
                         for split, (origin, rows) in tables.items()})
 
 # %% ../nbs/12_own_data.ipynb #0c7767cf

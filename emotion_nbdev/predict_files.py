@@ -13,7 +13,7 @@ from pathlib import Path
 from .settings import AlreadyExists, BadInput, NotWritable, UserError, check_number, logger, option
 from .files import DELIMITERS, check_model_dir, missing_column, text_rows, weight_files
 from .outputs import (check_output, csv_cell, disk_full, full_disk, is_stdio, is_stream, output_lock,
-                                   output_target, write_atomic)
+                                   output_target, replace_with, write_atomic)
 from .inference import EmotionClassifier, max_input_length
 
 # %% auto #0
@@ -316,7 +316,7 @@ def _predict_into_file(rows, output:Path, target:Path, source:dict, classifier, 
         except OSError: pass  # a resume cuts it back too
         raise full_disk(partial, "writing predictions", f"The {committed['rows_written']:,} predictions written are kept in "
                         f"{partial} with their record.", f"{option('resume', True)} continues from there") from None
-    try: os.replace(partial, target)  # our own file renamed; on Windows this fails while another program has `target` open
+    try: replace_with(partial, target)  # our own file renamed; on Windows this fails while another program has `target` open
     except PermissionError as e:
         raise NotWritable(f"Cannot replace {output} ({e.strerror}): another program may have it open. The predictions are "
                           f"kept in {partial}. Fix: close that program, then {option('resume', True)}.") from None

@@ -17,7 +17,7 @@ from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
 
 from .settings import (AlreadyExists, BadInput, UserError, check_number, checkpoint_label, cpu_count, fast_mode,
                                     logger, option, resolve_checkpoint, seed_everything)
-from .outputs import check_writable, disk_full, full_disk, output_lock, write_atomic
+from .outputs import check_writable, disk_full, full_disk, output_lock, replace_with, write_atomic
 from .data import FAST_ROWS, fast_subset, load_emotions
 from .own_data import split_dataset
 from .tokenization import tokenize
@@ -59,6 +59,10 @@ def recipe_model(checkpoint:str, label_names:list, recipe:dict, freeze_body:bool
     return model
 
 # %% ../nbs/14_training.ipynb #4a58fd46
+def _class_rows(counts:dict)->str:
+    "Classes with their training rows, as a person reads them: 'surprise' (1 training row)."
+    return ", ".join(f"{name!r} ({n} training row{'s' if n != 1 else ''})" for name, n in counts.items())
+
 def _model_card(name:str, checkpoint:str, label_names:list, metrics:dict, recipe:dict)->str:
     "A short model card (README.md) for the saved folder."
     rows = "\n".join(f"| {split} | {m['accuracy']:.4f} | {m['f1_macro']:.4f} | {m['f1_weighted']:.4f} |"
@@ -67,7 +71,11 @@ def _model_card(name:str, checkpoint:str, label_names:list, metrics:dict, recipe
         metrics.get("subsampled") and f"**Subsampled run**: rows used per split {metrics['rows_used']} of {metrics['rows_available']}.",
         metrics.get("validation_from_train") and "The validation split was carved out of the training data: "
             f"{metrics['validation_from_train']['rows']} rows ({json.dumps(metrics['validation_from_train'])}).",
-        "test" not in metrics and "The data had no test split: the scores above are validation scores only."] if note)
+        "test" not in metrics and "The data had no test split: the scores above are validation scores only.",
+        metrics.get("not_validated") and "**Not validated**: the validation split holds no example of "
+            f"{_class_rows(metrics['not_validated'])}, so the scores say nothing about them.",
+        metrics.get("not_trained") and f"**Not trained**: the training split holds no example of {', '.join(map(repr, metrics['not_trained']))}, "
+            "so the model cannot predict them."] if note)
     return f"""---
 library_name: transformers
 pipeline_tag: text-classification
@@ -233,8 +241,6 @@ def _check_training_data(data:DatasetDict)->list[str]:
     if len(present) < 2:
         raise BadInput(f"The training data holds one class only ({label_names[next(iter(present))]!r}): a classifier needs "
                        "at least two. Fix: add examples of the other classes.")
-    missing = [name for i, name in enumerate(label_names) if i not in present]
-    if missing: logger.warning(f"no training examples of {missing}: the model cannot learn to predict them")
     return label_names
 
 def _check_numbers(asked:dict, seed, max_length, rows):
@@ -280,6 +286,18 @@ def _validation_split(data:DatasetDict, seed:int)->tuple[DatasetDict, dict|None]
     logger.warning(f"the data has no validation split: using {carved['rows']:,} of the {len(data['train']):,} training rows "
                    f"({VALIDATION_FRACTION:.0%}, {'stratified, ' if stratified else ''}seed {seed}) to choose the best epoch")
     return DatasetDict({**data, "train": split["train"], "validation": split["validation"]}), carved
+
+def _split_gaps(data:DatasetDict)->dict:
+    "Classes the scores say nothing about: with training rows but no validation example ({name: training rows}), and with no training example."
+    names = data["train"].features["label"].names
+    train, valid = (np.bincount(np.asarray(data[s]["label"], dtype=np.int64), minlength=len(names)) for s in ("train", "validation"))
+    gaps = dict(not_validated={names[i]: int(train[i]) for i in range(len(names)) if train[i] and not valid[i]},
+                not_trained=[names[i] for i in range(len(names)) if not train[i]])
+    if gaps["not_validated"]:
+        logger.warning(f"too small to be validated: the validation split holds no example of {_class_rows(gaps['not_validated'])}: "
+                       "the scores say nothing about them")
+    if gaps["not_trained"]: logger.warning(f"no training examples of {gaps['not_trained']}: the model cannot learn to predict them")
+    return gaps
 
 def _claim_output_dir(output_dir:Path, overwrite:bool, resume:bool, run:dict, args, held:ExitStack)->tuple[dict, str|None]:
     "Lock `output_dir` for this run (held until `held` closes) and write its record: (the record, the checkpoint to resume from)."
@@ -351,6 +369,7 @@ def train_classifier(
         marker = output_dir/RUN_MARKER
         seed_everything(seed)
         data, carved = _validation_split(data, seed)
+        gaps = _split_gaps(data)
         used = {split: len(ds) for split, ds in data.items()}
         if rows: logger.warning(f"subsampled run: rows used per split {used} (of {available})")
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
@@ -372,7 +391,7 @@ def train_classifier(
         train_seconds = time.perf_counter() - start
         metrics = dict(checkpoint=checkpoint_label(checkpoint), recipe={**recipe, "seed": seed, "freeze_body": freeze_body,
                                                              "max_length": max_length},
-                       rows_used=used, rows_available=available, subsampled=bool(rows), validation_from_train=carved,
+                       rows_used=used, rows_available=available, subsampled=bool(rows), validation_from_train=carved, **gaps,
                        train_seconds=round(train_seconds, 1), train_samples_per_second=train_out.metrics.get("train_samples_per_second"),
                        best_checkpoint_epoch=trainer.state.epoch if trainer.state.best_model_checkpoint is None else
                             _epoch_of(trainer.state, trainer.state.best_model_checkpoint),
@@ -427,7 +446,7 @@ def _save_model(trainer, output_dir:Path)->list[str]:
     try:
         trainer.save_model(str(staging))
         names = sorted(f.name for f in staging.iterdir())
-        for name in names: os.replace(staging/name, output_dir/name)  # our own files renamed (Windows: fails over one held open)
+        for name in names: replace_with(staging/name, output_dir/name)  # safetensors writes its file 0600: the umask's mode instead
         return names
     finally: shutil.rmtree(staging, ignore_errors=True)
 

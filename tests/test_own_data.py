@@ -59,7 +59,7 @@ def test_own_csv_train_evaluate_predict_from_the_cli(reviews, tiny_model_dir, tm
     assert "carved out of the training data" in (model/"README.md").read_text()
     assert json.loads((model/"config.json").read_text())["id2label"] == {"0": "neg", "1": "pos"}
     code, out, err = cli("evaluate", "--model", model, *own)
-    assert code == 0 and out.startswith("train: 80 examples, accuracy"), err
+    assert code == 0 and out.startswith("reviews.csv: 80 examples, accuracy"), err
     code, out, err = cli("predict", "--model", model, "--file", reviews, "--text-col", "review")
     assert code == 0, err
     written = pd.read_csv(reviews.with_name("reviews.csv.predictions.csv"))
@@ -83,7 +83,7 @@ def test_evaluate_accepts_a_subset_of_the_model_labels(trained_tiny, tmp_path, c
     (tmp_path/"joy_sad.csv").write_text("text,label\ni feel so happy today,joy\ni feel so sad today,sadness\n"
                                         "so glad,joy\nso lonely,sadness\n")
     code, out, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"joy_sad.csv")
-    assert code == 0 and out.startswith("train: 4 examples"), err
+    assert code == 0 and out.startswith("joy_sad.csv: 4 examples"), err
     (tmp_path/"other.csv").write_text("text,label\ni am bored,boredom\ni am happy,joy\n")
     code, _, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"other.csv")
     assert code == 2 and "labels the model was not trained on: ['boredom']" in err
@@ -390,3 +390,149 @@ def test_hub_id_that_does_not_exist_while_the_hub_answers(monkeypatch):
     monkeypatch.setattr(datasets, "load_dataset", not_found)
     with pytest.raises(FileNotFoundError, match="neither a local file or folder nor a data set on the Hugging Face Hub"):
         load_emotions("someone/no-such-data")
+
+
+# ---- round 4 (issue #27): files users share, labels as numbers, classes too small to split ----
+
+def modes(*folders_or_files)->dict:
+    "Each file's permission bits, by name, under the given folders (recursively) and files."
+    found = {}
+    for p in map(Path, folders_or_files):
+        for f in (p.rglob("*") if p.is_dir() else [p]):
+            if f.is_file(): found[str(f.relative_to(p.parent))] = oct(f.stat().st_mode & 0o777)
+    return found
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+@pytest.mark.parametrize("umask,mode", [(0o022, "0o644"), (0o077, "0o600")])
+def test_every_file_written_gets_the_umasks_mode(reviews, tiny_model_dir, tmp_path, umask, mode):
+    "safetensors writes model.safetensors 0600: a model built by one user must load for another (0644 under umask 022)."
+    own = ["--data", reviews, "--text-col", "review", "--label-col", "sentiment"]
+    run = lambda *args: subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, timeout=600,
+                                       preexec_fn=lambda: os.umask(umask))
+    model, tweets = tmp_path/"m1", tmp_path/"tweets.txt"
+    tweets.write_text("what a lovely film\nso dull\n")
+    for args in (("train", *own, "--checkpoint", tiny_model_dir, "--output-dir", model, *TRAIN),
+                 ("predict", "--model", model, "--file", tweets), ("predict", "--model", model, "great", "--output", tmp_path/"p.csv"),
+                 ("export", "--model", model)):
+        proc = run(*args)
+        assert proc.returncode == 0, proc.stderr
+    written = modes(model, tmp_path/"tweets.txt.predictions.csv", tmp_path/"p.csv")
+    assert {"m1/model.safetensors", "m1/config.json", "m1/metrics.json", "m1/README.md", "m1/onnx/model.int8.onnx",
+            "tweets.txt.predictions.csv", "p.csv"} <= set(written)
+    assert written == dict.fromkeys(written, mode)
+
+
+def test_feature_cache_gets_the_umasks_mode(tiny_model_dir, tmp_path):
+    from emotion_nbdev.features import cached_features
+    from emotion_nbdev.outputs import new_file_mode
+    first = cached_features(["so happy", "so sad"], str(tiny_model_dir), cache=tmp_path)
+    (path,) = tmp_path.iterdir()
+    assert path.suffix == ".npy" and path.stat().st_mode & 0o777 == new_file_mode()
+    assert (cached_features(["so happy", "so sad"], str(tiny_model_dir), cache=tmp_path) == first).all()
+
+
+@pytest.fixture(scope="module")
+def ids_csv(tmp_path_factory):
+    "60 tweets whose labels are ids 0, 1, 2, as a Hugging Face data set exported to CSV writes them."
+    words = [("sad", "lonely", "gloomy"), ("happy", "glad", "cheerful"), ("angry", "mad", "furious")]
+    path = tmp_path_factory.mktemp("ids")/"ids.csv"
+    pd.DataFrame({"text": [f"i feel so {words[i % 3][i // 3 % 3]} today number {i}" for i in range(60)],
+                  "label": [i % 3 for i in range(60)]}).to_csv(path, index=False)
+    return path
+
+
+def test_integer_labels_take_the_names_given(ids_csv, tiny_model_dir, tmp_path, capsys, logged):
+    code, out, err = run_main(capsys, "data", "--data", ids_csv, "--label-names", "sadness,joy,anger")
+    assert code == 0 and re.search(r"sadness\s+20\s+joy\s+20\s+anger\s+20", out), err
+    assert [m for m in logged if "ClassLabel" in m] == ["labels read as ids of label_names, in order (a ClassLabel's convention): "
+                                                        "0 -> sadness, 1 -> joy, 2 -> anger"]
+    logged.clear()
+    dd = load_emotions({"train": ids_csv, "test": ids_csv}, label_names=["sadness", "joy", "anger"])
+    assert dd["test"].features["label"].names == ["sadness", "joy", "anger"] and dd["test"]["label"][:3] == [0, 1, 2]
+    assert len([m for m in logged if "ClassLabel" in m]) == 1  # said once, not once per split
+    code, out, err = run_main(capsys, "train", "--data", ids_csv, "--label-names", "sadness,joy,anger", "--checkpoint",
+                              tiny_model_dir, "--output-dir", tmp_path/"m", *TRAIN)
+    assert code == 0, err
+    assert json.loads((tmp_path/"m"/"config.json").read_text())["id2label"] == {"0": "sadness", "1": "joy", "2": "anger"}
+    code, out, err = run_main(capsys, "evaluate", "--model", tmp_path/"m", "--data", ids_csv, "--label-names", "sadness,joy,anger")
+    assert code == 0 and out.startswith("ids.csv: 60 examples"), err
+    code, _, err = run_main(capsys, "evaluate", "--model", tmp_path/"m", "--data", ids_csv)  # names left out: the fix gives them
+    assert code == 2 and "Fix: the labels are ids: name them in id order as the model does, --label-names sadness,joy,anger." in err
+
+
+@pytest.mark.parametrize("names,says", [
+    ("sadness,joy", "ids.csv, line 4: label 2 is not an id of the 2 label_names ['sadness', 'joy'] (ids 0 to 1; the data's labels run "
+                    "0 to 2). Fix: give one name per id, in id order, e.g. --label-names sadness,joy,name2."),
+    ("sadness,joy,anger,", "--label-names 'sadness,joy,anger,': an empty name (a trailing comma). Fix: one name between each pair "
+                           "of commas, e.g. --label-names sadness,joy,anger."),
+    ("sadness,,joy,anger", "an empty name (name 2 of 4). Fix: one name between each pair of commas, e.g. --label-names sadness,joy,anger."),
+])
+def test_label_names_that_do_not_fit_are_named(ids_csv, capsys, names, says):
+    code, _, err = run_main(capsys, "data", "--data", ids_csv, "--label-names", names)
+    assert code == 2 and says in err and "two or more names" not in err
+
+
+def test_ids_outside_the_names_and_missing_ids(tmp_path):
+    path = tmp_path/"hf_test.csv"  # a Hugging Face test split without labels writes -1
+    path.write_text("text,label\nso sad,0\nso happy,1\nwho knows,-1\n")
+    with pytest.raises(ValueError, match=r"line 4: label -1 is not an id .* and a label to the rows without one \(-1\)"):
+        load_emotions(path, label_names=["sadness", "joy"])
+
+
+@pytest.mark.parametrize("name,write", [
+    ("excel_bom.csv", lambda df, p: df.to_csv(p, index=False, encoding="utf-8-sig")),
+    ("excel_semicolons.csv", lambda df, p: df.to_csv(p, index=False, sep=";", encoding="utf-8-sig")),
+    ("windows.csv", lambda df, p: df.to_csv(p, index=False, lineterminator="\r\n")),
+    ("with_index.csv", lambda df, p: df.to_csv(p)),
+    ("floats.csv", lambda df, p: df.assign(label=df["label"].astype(float)).to_csv(p, index=False)),
+    ("records.jsonl", lambda df, p: df.to_json(p, orient="records", lines=True)),
+    ("columns.json", lambda df, p: df.to_json(p)),
+    ("tabs.tsv", lambda df, p: df.to_csv(p, index=False, sep="\t")),
+    ("hf.jsonl", lambda df, p: Dataset.from_pandas(df).to_json(p)),
+])
+def test_files_other_tools_write_with_label_ids(tmp_path, name, write):
+    df = pd.DataFrame({"text": ["so sad", "so happy", "so angry", "quite sad"], "label": [0, 1, 2, 0]})
+    write(df, tmp_path/name)
+    dd = load_emotions(tmp_path/name, label_names=["sadness", "joy", "anger"])
+    assert dd["train"]["text"] == df["text"].tolist() and dd["train"]["label"] == [0, 1, 2, 0]
+
+
+def test_boolean_labels_are_ids_0_and_1(tmp_path):
+    pd.DataFrame({"text": ["so good", "so bad", "fine"], "label": [True, False, True]}).to_csv(tmp_path/"b.csv", index=False)
+    assert load_emotions(tmp_path/"b.csv")["train"].features["label"].names == ["False", "True"]  # without names: as written
+    dd = load_emotions(tmp_path/"b.csv", label_names=["bad", "good"])
+    assert dd["train"]["label"] == [1, 0, 1] and dd["train"].features["label"].names == ["bad", "good"]
+
+
+def test_a_class_too_small_to_validate_is_named(ids_csv, tiny_model_dir, tmp_path, capsys):
+    one = tmp_path/"one_surprise.csv"
+    one.write_text(ids_csv.read_text() + "what a surprise this is,3\n")
+    names = ["--label-names", "sadness,joy,anger,surprise"]
+    code, out, err = run_main(capsys, "data", "--data", one, *names)
+    assert code == 0 and "Too small to be validated (one row: a validation split carved from train cannot hold it and leave it " \
+                         "for training): 'surprise' (1 row in train)" in out, err
+    code, out, err = run_main(capsys, "train", "--data", one, *names, "--checkpoint", tiny_model_dir, "--output-dir", tmp_path/"m", *TRAIN)
+    assert code == 0 and "too small to be validated (no validation example): 'surprise' (1 training row)" in out, err
+    metrics = json.loads((tmp_path/"m"/"metrics.json").read_text())
+    assert metrics["not_validated"] == {"surprise": 1} and metrics["not_trained"] == []
+    assert "**Not validated**: the validation split holds no example of 'surprise' (1 training row)" in (tmp_path/"m"/"README.md").read_text()
+
+
+def test_a_class_only_in_validation_or_test_is_named(carer_dir, tiny_model_dir, tmp_path, capsys):
+    folder = tmp_path/"carer"; shutil.copytree(carer_dir, folder)
+    train = folder/"train.txt"
+    train.write_text("".join(line for line in train.read_text().splitlines(True) if not line.rstrip().endswith(";surprise")))
+    code, out, err = run_main(capsys, "data", "--data", folder)
+    assert code == 0 and "Not in train (a model cannot learn them): 'surprise'" in out, err
+    code, out, err = run_main(capsys, "train", "--data", folder, "--checkpoint", tiny_model_dir, "--output-dir", tmp_path/"m", *TRAIN)
+    assert code == 0 and "not trained (no training example): 'surprise'" in out, err
+    assert "**Not trained**: the training split holds no example of 'surprise'" in (tmp_path/"m"/"README.md").read_text()
+
+
+def test_a_single_file_evaluated_is_named_by_the_file(trained_tiny, tmp_path, capsys):
+    (tmp_path/"file.txt").write_text("i feel so happy;joy\ni feel so sad;sadness\ni am scared;fear\n")
+    code, out, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"file.txt")
+    assert code == 0 and out.startswith("file.txt: 3 examples, accuracy") and "train" not in out, err
+    code, out, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"file.txt", "--split", "train")
+    assert code == 0 and out.startswith("train: 3 examples"), err  # the split asked for by name keeps it
