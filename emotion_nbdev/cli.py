@@ -13,8 +13,8 @@ from .int8 import default_backend
 from .outputs import disk_full
 
 # %% auto #0
-__all__ = ['CLI_FLAGS', 'CLI_SWITCHES', 'USER_ERRORS', 'flag', 'data_report', 'train_summary', 'evaluate_report',
-           'prediction_table', 'build_parser', 'missing_dependency', 'main']
+__all__ = ['CLI_FLAGS', 'CLI_SWITCHES', 'USER_ERRORS', 'flag', 'data_report', 'evaluate_report', 'prediction_table',
+           'build_parser', 'missing_dependency', 'main']
 
 # %% ../nbs/18_cli.ipynb #99debaf1
 CLI_FLAGS = {"model_dir": "--model", "source": "--data"}  # options whose flag is not --name
@@ -69,35 +69,18 @@ def data_report(
                         "Audit (texts duplicated inside a split, or shared with another split):",
                         audit(dd).summary.to_string(index=False)])
 
-# %% ../nbs/18_cli.ipynb #417b3076
-def train_summary(metrics:dict)->str:
-    "The final table of a training run: validation and test scores, time, and what was not the full, given data."
-    import pandas as pd
-    table = pd.DataFrame({split: metrics[split] for split in ("validation", "test") if split in metrics}).T
-    table = table[[c for c in ("accuracy", "f1_macro", "f1_weighted", "loss") if c in table]]
-    notes = [f"checkpoint: {metrics['checkpoint']}", f"recipe: {metrics['recipe']}", f"training: {metrics['train_seconds']:.0f}s ({metrics.get('train_samples_per_second') or 0:.0f} samples/s)" + (f"; whole job {metrics['seconds'] / 60:.1f} min" if metrics.get('seconds') else '')]
-    if metrics.get("subsampled"): notes.append(f"SUBSAMPLED (--fast): rows used {metrics['rows_used']} of {metrics['rows_available']}")
-    if metrics.get("validation_from_train"):
-        notes.append(f"validation: {metrics['validation_from_train']['rows']} rows carved out of train (the data has no validation split)")
-    if "test" not in metrics: notes.append("no test split in the data: the scores below are validation scores only")
-    if metrics.get("not_validated") or metrics.get("not_trained"):
-        from emotion_nbdev.training import _class_rows
-        if metrics.get("not_validated"): notes.append(f"too small to be validated (no validation example): {_class_rows(metrics['not_validated'])}")
-        if metrics.get("not_trained"): notes.append(f"not trained (no training example): {', '.join(map(repr, metrics['not_trained']))}")
-    return "\n".join(notes + ["", table.round(4).to_string()])
-
 # %% ../nbs/18_cli.ipynb #35070953
-def _train(args)->dict:
-    "Run `train_classifier` from parsed `train` arguments."
+def _train(args):
+    "Run `train_classifier` from parsed `train` arguments and print its summary."
     from emotion_nbdev.data import FAST_ROWS, load_emotions
-    from emotion_nbdev.training import train_classifier
+    from emotion_nbdev.training import train_classifier, train_summary
     metrics = train_classifier(
         data=load_emotions(args.data, **_data_options(args)), checkpoint=args.checkpoint, output_dir=args.output_dir,
         epochs=args.epochs, learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed,
         freeze_body=args.freeze_body, max_length=args.max_length, resume=args.resume, overwrite=args.overwrite,
         rows=FAST_ROWS if args.fast else None, push_to_hub=args.push_to_hub, hub_model_id=args.hub_model_id)
     print(f"saved model, tokenizer, metrics.json and README.md in {args.output_dir}")
-    return metrics
+    print(train_summary(metrics))
 
 # %% ../nbs/18_cli.ipynb #ced1f25b
 def evaluate_report(
@@ -330,7 +313,7 @@ def main(argv:list[str]|None=None)->int:
     except _UsageError as e: print(e, file=sys.stderr); return 2
     except SystemExit as e: return e.code if isinstance(e.code, int) else 0  # --help
     jobs = {"data": lambda: print(data_report(args.data, **_data_options(args))),
-            "train": lambda: print(train_summary(_train(args))),
+            "train": lambda: _train(args),
             "evaluate": lambda: print(evaluate_report(args.model, args.data, args.split, args.backend, args.batch_size, **_data_options(args))),
             "predict": lambda: _predict(args), "export": lambda: _export(args)}
     with cli_interface(flag):  # messages name flags (--text-col), not keyword arguments

@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/training.html.md"""
 
 # %% ../nbs/14_training.ipynb #2bc29f64
 from __future__ import annotations
-import hashlib, json, math, numbers, os, shutil, tempfile, time
+import hashlib, json, math, os, shutil, tempfile, time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -24,8 +24,8 @@ from .tokenization import tokenize
 from .finetune import default_recipe, emotion_model, emotion_trainer, epoch_history, training_args
 
 # %% auto #0
-__all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'RUN_LOCK', 'VALIDATION_FRACTION', 'recipe_model', 'NotLoggedIn', 'train_classifier',
-           'trained_model_dir']
+__all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'RUN_LOCK', 'VALIDATION_FRACTION', 'recipe_model', 'train_summary', 'NotLoggedIn',
+           'train_classifier', 'trained_model_dir']
 
 # %% ../nbs/14_training.ipynb #cedd701c
 DROPOUT_SETTINGS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout", "attention_dropout")  # BERT, RoBERTa; DistilBERT
@@ -104,6 +104,21 @@ Limitations: the tweets were labelled through hashtags, so about 0.7% of the tes
 label that contradicts another copy of the same text; the model inherits such noise and the
 data set's English-only, Twitter-specific language.
 """
+
+# %% ../nbs/14_training.ipynb #417b3076
+def train_summary(metrics:dict)->str:
+    "The final table of a training run: validation and test scores, time, and what was not the full, given data."
+    import pandas as pd
+    table = pd.DataFrame({split: metrics[split] for split in ("validation", "test") if split in metrics}).T
+    table = table[[c for c in ("accuracy", "f1_macro", "f1_weighted", "loss") if c in table]]
+    notes = [f"checkpoint: {metrics['checkpoint']}", f"recipe: {metrics['recipe']}", f"training: {metrics['train_seconds']:.0f}s ({metrics.get('train_samples_per_second') or 0:.0f} samples/s)" + (f"; whole job {metrics['seconds'] / 60:.1f} min" if metrics.get('seconds') else '')]
+    if metrics.get("subsampled"): notes.append(f"SUBSAMPLED (--fast): rows used {metrics['rows_used']} of {metrics['rows_available']}")
+    if metrics.get("validation_from_train"):
+        notes.append(f"validation: {metrics['validation_from_train']['rows']} rows carved out of train (the data has no validation split)")
+    if "test" not in metrics: notes.append("no test split in the data: the scores below are validation scores only")
+    if metrics.get("not_validated"): notes.append(f"too small to be validated (no validation example): {_class_rows(metrics['not_validated'])}")
+    if metrics.get("not_trained"): notes.append(f"not trained (no training example): {', '.join(map(repr, metrics['not_trained']))}")
+    return "\n".join(notes + ["", table.round(4).to_string()])
 
 # %% ../nbs/14_training.ipynb #4b27c219
 def _is_main_process()->bool:
