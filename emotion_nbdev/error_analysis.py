@@ -38,7 +38,7 @@ def example_errors(model, tokenizer, ds, batch_size:int=64)->pd.DataFrame:
     df = pd.DataFrame({"text": out["text"], "label": [names[i] for i in out["label"]],
                        "predicted_label": [names[i] for i in out["predicted_label"]], "loss": out["loss"],
                        "confidence": probs.max(1), "p_label": probs[np.arange(len(probs)), out["label"]]})
-    df.attrs["probs"] = probs
+    df.attrs["probs"] = probs.tolist()  # a list: pandas compares attrs when it combines frames (nlargest, concat), and an array says no single True
     return df
 
 # %% ../nbs/05_error_analysis.ipynb #c4a17dcd
