@@ -146,6 +146,7 @@ def _csv_text(columns:dict, lineterminator:str="\r\n")->str:
 
 def _predict(args):
     "Run the `predict` subcommand."
+    if args.engine == "ray": return _predict_ray(args)
     from emotion_nbdev.outputs import check_output, is_stdio, is_stream, output_lock, output_target, write_atomic
     from emotion_nbdev.inference import EmotionClassifier
     if bool(args.texts) == bool(args.file):
@@ -215,6 +216,30 @@ def _add_model_args(parser):
                         "(default: torch where PyTorch is installed, else the folder's int8 export)")
     parser.add_argument("--batch-size", type=_positive(int), default=None, help="texts per forward pass (default: 64 torch, 16 onnx)")
 
+# %% ../nbs/18_cli.ipynb #4fa62422
+def _add_engine_args(predict):
+    "`predict`'s options for labelling files on Ray (Appendix J)."
+    predict.add_argument("--engine", choices=("local", "ray"), default="local", help="'ray': label --file (files, a folder or a URI such as "
+                         "s3://bucket/dir) on Ray Data into an --output folder, int8 ONNX on every worker; a local Ray unless RAY_ADDRESS "
+                         "names a cluster (needs `pip install \"emotion-nbdev[scale]\"`; default: local, this process)")
+    predict.add_argument("--workers", type=_positive(int), default=None, help="with --engine ray: classifier actors, one core each "
+                         "(default: one per core of the cluster)")
+    predict.add_argument("--output-format", choices=("parquet", "csv"), default="parquet", help="with --engine ray: files written in "
+                         "the --output folder (default: parquet)")
+
+def _predict_ray(args):
+    "Run `predict --engine ray`: every row of --file into the --output folder, on Ray."
+    if args.texts or not args.file or args.file == "-":
+        raise BadInput("--engine ray labels files: give --file PATH (a file, a folder or a URI such as s3://bucket/dir), not tweets or "
+                       "standard input. Fix: e.g. emotion-nbdev predict --engine ray --file tweets.csv --output labelled.")
+    if not args.output: raise BadInput("--engine ray writes a folder of files, which needs a name. Fix: add --output DIR.")
+    if args.resume: raise BadInput("--resume continues a local --file run; a Ray job runs again whole. Fix: leave out --resume.")
+    from emotion_nbdev.scale import predict_ray
+    out = predict_ray(args.file, args.output, args.model, args.text_col, args.output_format, "mark" if args.skip_bad_rows else "raise",
+                      workers=args.workers, batch_size=args.batch_size, max_length=args.max_length, delimiter=args.delimiter,
+                      overwrite=args.overwrite)
+    print(f"wrote {out}")
+
 # %% ../nbs/18_cli.ipynb #8795116b
 def build_parser()->argparse.ArgumentParser:
     "The `emotion-nbdev` argument parser, one subparser per job."
@@ -257,6 +282,7 @@ def build_parser()->argparse.ArgumentParser:
     predict.add_argument("--resume", action="store_true", help="continue an interrupted --file run from its last written row (same input, "
                          "model and settings only); with --overwrite: start again when it cannot")
     predict.add_argument("--max-length", type=_positive(int), default=None, help="truncate longer texts (default: the model's maximum)")
+    _add_engine_args(predict)
     export = jobs.add_parser("export", help="make the int8 ONNX file of a saved classifier, for `predict --backend onnx` (needs PyTorch)")
     export.add_argument("--model", default="models/emotion-classifier", help="saved classifier folder (default: models/emotion-classifier)")
     return parser

@@ -17,7 +17,7 @@ from .outputs import (check_output, csv_cell, disk_full, full_disk, is_stdio, is
 from .inference import EmotionClassifier, max_input_length
 
 # %% auto #0
-__all__ = ['PREDICTIONS_SUFFIX', 'prediction_output', 'predict_file']
+__all__ = ['PREDICTIONS_SUFFIX', 'prediction_output', 'predict_file', 'predicted_columns']
 
 # %% ../nbs/16_predict_files.ipynb #509b5c5f
 PREDICTIONS_SUFFIX = ".predictions.csv"  # appended to the input's full name, so x.txt, x.csv and x.jsonl never collide
@@ -226,7 +226,7 @@ def _predict_stream(rows, output:Path, classifier, columns, text_col, batch_size
         with (open(output, "w", newline="", encoding="utf-8") if not is_stdio(output) else _stdout()) as f, \
              tqdm(desc="Classifying", unit=" rows", disable=not progress) as bar:
             writer = csv.writer(f, lineterminator="\n" if is_stdio(output) else "\r\n")  # standard output: the platform's line ends
-            writer.writerow(columns + _predicted(classifier.label_names, columns))
+            writer.writerow(columns + predicted_columns(classifier.label_names, columns))
             for lines, read, skipped, unlabelled in _labelled(rows, columns, text_col, classifier, batch_size, errors, chunk_size, shown):
                 writer.writerows(lines); f.flush()
                 state.update(rows_read=state["rows_read"] + read, rows_written=state["rows_written"] + len(lines),
@@ -247,7 +247,7 @@ def _stdout():
     yield sys.stdout
     sys.stdout.flush()
 
-def _predicted(label_names:list, columns:list)->list:
+def predicted_columns(label_names:list, columns:list)->list:
     "The columns predictions add: prefixed `predicted_` when the input has one of the same name."
     predicted = ["label", "score", *label_names, "truncated", "status"]
     return [f"predicted_{c}" for c in predicted] if set(predicted) & set(columns) else predicted
@@ -263,7 +263,7 @@ def _predict_into_file(rows, output:Path, target:Path, source:dict, classifier, 
                        f"{option('output', 'FILE')}.")
     if state_file.exists() and not partial.exists(): state_file.unlink()  # left by a run stopped between its last two steps
     model = _model_identity(classifier, model_dir, backend, max_length)
-    run = dict(source=source, model=model, columns=columns + _predicted(model["labels"], columns))
+    run = dict(source=source, model=model, columns=columns + predicted_columns(model["labels"], columns))
     state = _record(state_file) if partial.exists() else None
     if partial.exists():
         if not (resume or overwrite):
