@@ -102,7 +102,7 @@ def _same(batch): return batch
 
 def _check_options(errors:str, workers, cpus_per_worker, batch_rows, batch_size):
     if errors not in ("raise", "mark"): raise BadInput(f"errors={errors!r}: use 'raise' or 'mark'.")
-    for name, value, example in (("workers", workers, 2), ("cpus_per_worker", cpus_per_worker, 1), ("batch_rows", batch_rows, 1024),
+    for name, value, example in (("workers", workers, 2), ("cpus_per_worker", cpus_per_worker, 1), ("batch_rows", batch_rows, 4096),
                                  ("batch_size", batch_size, 16)):
         check_number(name, value, example, whole=True, low=1, low_allowed=True, none=name in ("workers", "batch_size"))
 
@@ -113,7 +113,7 @@ def label_dataset(
     errors:str="raise",              # Rows without a text: 'raise', or 'mark' (kept, no label, status says why); empty texts are always marked
     workers:int|None=None,           # Classifier actors (one model each); default: as many as the cluster's CPUs allow
     cpus_per_worker:int=1,           # Cores each actor holds, and runs batches on side by side
-    batch_rows:int=1024,             # Rows handed to an actor at a time (Ray's batch_size)
+    batch_rows:int=4096,             # Rows handed to an actor at a time (Ray's batch_size): `predict_file`'s chunk, so the same numbers
     batch_size:int|None=None,        # Texts per forward pass (default: 16)
     max_length:int|None=None,        # Truncate longer texts (default: the model's maximum)
     shown:str="the dataset",         # The input, for messages
@@ -170,7 +170,7 @@ def predict_ray(
     errors:str="raise",              # Rows without a text: 'raise', or 'mark' (kept, no label, status says why); empty texts are always marked
     workers:int|None=None,           # Classifier actors; default: as many as the cluster's CPUs allow
     cpus_per_worker:int=1,           # Cores each actor holds
-    batch_rows:int=1024,             # Rows handed to an actor at a time
+    batch_rows:int=4096,             # Rows handed to an actor at a time: `predict_file`'s chunk, so the same numbers
     batch_size:int|None=None,        # Texts per forward pass (default: 16)
     max_length:int|None=None,        # Truncate longer texts (default: the model's maximum)
     format:str|None=None,            # Input format when the suffix does not say: 'csv', 'json', 'parquet', 'text'

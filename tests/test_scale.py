@@ -54,9 +54,9 @@ def labelled(folder) -> pd.DataFrame:
 
 
 def test_same_as_predict_file_with_two_workers(model, tweets, tmp_path):
-    "One text per forward pass on both sides (int8 scales depend on the batch): same labels, probabilities within 1e-5, same columns."
-    local = pd.read_csv(predict_file(tweets, tmp_path/"local.csv", model_dir=model, backend="onnx", batch_size=1, progress=False))
-    out = predict_ray(tweets, tmp_path/"ray", model, workers=2, batch_size=1, batch_rows=500, progress=False)
+    "The same rows at a time (chunk_size = batch_rows), so the same forward passes: same labels, probabilities within 1e-5, same columns."
+    local = pd.read_csv(predict_file(tweets, tmp_path/"local.csv", model_dir=model, backend="onnx", chunk_size=500, progress=False))
+    out = predict_ray(tweets, tmp_path/"ray", model, workers=2, batch_rows=500, progress=False)
     got = labelled(out)
     assert list(got.columns) == list(local.columns) == ["id", "text", "label", "score", *EMOTIONS, "truncated", "status"]
     assert got["id"].tolist() == list(range(2000)) and got["label"].tolist() == local["label"].tolist()
