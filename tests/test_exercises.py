@@ -99,7 +99,7 @@ def test_numbers_in_any_form():
     assert check("ch04-e1", np.float32(2.0), **CASES["ch04-e1"][2]).passed
     assert check("ch05-e1", pd.Series(["c", "a", "c"]), df=DF, n=2).passed   # any order, repeats
     assert check("ch05-e1", DF.index[[2, 0]], df=DF, n=2).passed            # row labels
-    with_probs = DF.copy(); with_probs.attrs["probs"] = np.zeros((len(DF), 6))  # as `example_errors` returns it
+    with_probs = DF.copy(); with_probs.attrs["probs"] = np.zeros((len(DF), 6)).tolist()  # as `example_errors` returns it
     assert check("ch05-e1", ["a", "c"], df=with_probs, n=2).passed
     assert "got the text" in check("ch04-e2", "150150", **CASES["ch04-e2"][2]).message
     assert "percentage" in check("ch06-e1", 80, **SIX).message
@@ -153,3 +153,11 @@ def test_blank_exercises_say_not_answered(notebook):
     "With every answer blank, each check cell of the chapter prints 'not answered yet' (the chapter's own variables stubbed)."
     for exercise, given in check_calls(exercise_cells(notebook)):
         assert check(exercise, None, **{name: object() for name in given}).message == NOT_ANSWERED
+
+
+def test_a_model_never_that_sure_still_needs_the_right_answer():
+    "ch05-e2 when no tweet reaches 0.9 (a short fast-mode run): coverage 0 and no accuracy pass; any accuracy number fails."
+    unsure = DF.assign(confidence=0.5)
+    assert check("ch05-e2", (0.0, float("nan")), df=unsure).passed
+    assert check("ch05-e2", (0, None), df=unsure).passed
+    for wrong in ((0.0, 0.5), (0.0, 0.0), (0.1, float("nan"))): assert check("ch05-e2", wrong, df=unsure).passed is False, wrong
