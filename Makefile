@@ -1,6 +1,7 @@
 # Entry points, each of which sets itself up on a fresh machine:
-#   make lab     install, then open the course (the chapters in nbs/) in JupyterLab
-#   make train   install, then train and evaluate the classifier (the main job)
+#   make lab     set up the course's environment (.venv-course: the package, what the chapters import, JupyterLab),
+#                then open the course (the chapters in nbs/) in JupyterLab
+#   make train   the same environment, then train and evaluate the classifier (the main job)
 #   make check   install, then the quick check before a commit (~2 min): notebooks <-> package in sync, and pytest
 #                without the tests marked slow (training runs, the wheel, JupyterLab)
 #   make test    what CI runs (.ci/run), each thing once: the sync check; pytest in full; the slim install; Colab's
@@ -11,8 +12,11 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-# A CPU build of PyTorch (an unpinned torch pulls several GB of CUDA packages); override on a GPU box.
+# PyTorch, pinned (an unpinned torch pulls the newest, with several GB of CUDA packages on Linux). PyPI's Linux wheel is
+# a CUDA build; without a GPU, add PyTorch's CPU index: make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
+TORCH_FROM := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 # Local CARER files when the Hugging Face Hub is unreachable; unset to use the Hub's dair-ai/emotion.
 EMOTION_DATA_DIR ?= $(wildcard $(abspath ../shared/data/emotion))
 export EMOTION_DATA_DIR
@@ -26,22 +30,34 @@ FLOORS := requirements/floors.txt
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q $(TORCH_FROM) "$(TORCH)"
 	$(PY) -m pip install -q -c $(LOCK) -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
 install: $(VENV)/.installed
 
-# The course in JupyterLab from a fresh clone: set up .venv (the lock), then open the chapters (Ctrl-C stops the server).
+# The course's environment: the package, what the chapters import (`course`), the offline model and JupyterLab, at
+# the lock's versions; none of the developers' tools (nbdev, the docs builder, the browser test, Ray).
+COURSE_VENV ?= .venv-course
+COURSE_BIN := $(COURSE_VENV)/bin
+$(COURSE_VENV)/.installed: pyproject.toml $(LOCK)
+	python3 -m venv $(COURSE_VENV)
+	$(COURSE_BIN)/python -m pip install -q --upgrade pip
+	$(COURSE_BIN)/python -m pip install -q $(TORCH_FROM) "$(TORCH)"
+	$(COURSE_BIN)/python -m pip install -q -c $(LOCK) -e ".[course,offline]" jupyterlab ipykernel
+	$(COURSE_BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+# The course in JupyterLab from a fresh clone (Ctrl-C stops the server).
 # JUPYTER_PATH: this environment's kernel first, before any `python3` kernel of the user's own.
-lab: install
-	JUPYTER_PATH=$(abspath $(VENV))/share/jupyter $(BIN)/jupyter lab --ServerApp.root_dir=nbs --allow-root  # --allow-root: containers often run as root
+lab: $(COURSE_VENV)/.installed
+	JUPYTER_PATH=$(abspath $(COURSE_VENV))/share/jupyter $(COURSE_BIN)/jupyter lab --ServerApp.root_dir=nbs --allow-root  # --allow-root: containers often run as root
 
 # TRAIN_ARGS: more `emotion-nbdev train` flags, e.g. TRAIN_ARGS=--overwrite to replace the model a previous run saved
-train: install
-	$(BIN)/emotion-nbdev data
-	$(BIN)/emotion-nbdev train $(TRAIN_ARGS)
+train: $(COURSE_VENV)/.installed
+	$(COURSE_BIN)/emotion-nbdev data
+	$(COURSE_BIN)/emotion-nbdev train $(TRAIN_ARGS)
 
 # The quick check before each commit (~2 min on 2 cores).
 check: install sync-check pytest-quick
@@ -83,7 +99,8 @@ VERSION_TESTS := tests/test_finetune.py tests/test_model_families.py tests/test_
 #    runtime's installed versions as its constraints: its dry run must change no installed package; then it runs;
 # 4. every runtime dependency, at Colab's version (else the install cell's), has a wheel on PyPI for CPython 3.13
 #    on manylinux x86-64 (Colab's Python);
-# 5. every notebook (this is where CI runs them: once), in fast mode, on a DistilBERT-architecture checkpoint (what Colab resolves to): a tiny random
+# 5. every notebook (this is where CI runs them: once), in fast mode, on a DistilBERT-architecture checkpoint (the book's model, one setting away from the course
+#    model, whose full runs are the committed outputs): a tiny random
 #    DistilBERT saved with the real WordPiece tokenizer, through EMOTION_CHECKPOINT. Names, sizes and thresholds in
 #    the chapters come from the checkpoint in use, so they must run on it unchanged. Without nbdev (it would replace
 #    Colab's fastcore): tools/run_notebooks.py runs them as nbdev-test does, each in a Jupyter kernel;
@@ -191,4 +208,4 @@ test-latest:
 	EMOTION_FAST=1 .venv-latest/bin/python -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .venv-floors .venv-lock .venv-latest .venv-slim .venv-colab build dist *.egg-info _proc _site_src
+	rm -rf $(VENV) $(COURSE_VENV) .venv-floors .venv-lock .venv-latest .venv-slim .venv-colab build dist *.egg-info _proc _site_src

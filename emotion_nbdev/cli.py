@@ -8,7 +8,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/cli.html.md"""
 from __future__ import annotations
 import argparse, csv, io, math, os, sys, traceback
 
-from .settings import CHECKPOINT_ENV, DATA_ENV, BadInput, MissingPackage, UserError, cli_interface
+from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV, BadInput, MissingPackage, UserError, cli_interface
 from .int8 import default_backend
 from .outputs import disk_full
 
@@ -250,7 +250,8 @@ def build_parser()->argparse.ArgumentParser:
     _add_data_args(data)
     train = jobs.add_parser("train", help="fine-tune the classifier, evaluate on validation and test, save model + metrics")
     _add_data_args(train)
-    train.add_argument("--checkpoint", default=None, help=f"Hub id or model folder (default: ${CHECKPOINT_ENV}, else distilbert-base-uncased, offline all-MiniLM-L6-v2)")
+    train.add_argument("--checkpoint", default=None, help=f"Hub id or model folder (default: ${CHECKPOINT_ENV}, else the course model {COURSE_CHECKPOINT}; "
+                       "the book's: distilbert-base-uncased)")
     train.add_argument("--output-dir", default="models/emotion-classifier", help="new or empty folder, or one a previous run made (default: models/emotion-classifier)")
     train.add_argument("--overwrite", action="store_true", help="start again in --output-dir, replacing the model a previous run saved there")
     train.add_argument("--resume", action="store_true", help="continue the interrupted run in --output-dir from its last checkpoint (same data and "

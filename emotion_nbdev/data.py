@@ -15,21 +15,36 @@ from .settings import EMOTIONS, HUB_DATASET, data_source, fast_mode
 from .own_data import hub_errors, load_labelled
 
 # %% auto #0
-__all__ = ['FAST_ROWS', 'load_emotions', 'to_frame', 'plot_label_frequencies', 'plot_words_per_tweet', 'writing_style',
-           'AuditReport', 'audit', 'fast_subset']
+__all__ = ['FAST_ROWS', 'load_emotions', 'fast_subset', 'to_frame', 'plot_label_frequencies', 'plot_words_per_tweet',
+           'writing_style', 'AuditReport', 'audit']
 
 # %% ../nbs/01_data.ipynb #1ed3547d
 def load_emotions(
-    source=None,  # None: the emotion tweets ($EMOTION_DATA_DIR, else the Hub); or your own data (Appendix C)
-    **options,    # For your own data: text_col, label_col, label_names, delimiter, errors
-)->DatasetDict:
-    "The tweets as a `DatasetDict` (train / validation / test) with a `text` column and a `ClassLabel` `label`."
+    source:str|pd.DataFrame|None=None, # None: the emotion tweets ($EMOTION_DATA_DIR, else the Hub); or your own data (Appendix C)
+    **options,
+)->DatasetDict: # train / validation / test, each with a `text` column and a `ClassLabel` `label`
+    "The emotion tweets, or your own labelled data read with `options` (text_col, label_col, label_names, delimiter, errors)."
     source = data_source(source)  # `source` if given, else $EMOTION_DATA_DIR, else 'dair-ai/emotion'
     if isinstance(source, str) and source == HUB_DATASET:
         with hub_errors(HUB_DATASET):  # offline: an error that says what to do
             emotions = load_dataset(HUB_DATASET)  # the book's call
         return load_labelled(emotions, **options) if options else emotions
     return load_labelled(source, **options)  # a folder of CARER files, a CSV/JSON file, a DataFrame... (Appendix C)
+
+# %% ../nbs/01_data.ipynb #ad36f5db
+FAST_ROWS = {"train": 2000, "validation": 500, "test": 500}
+
+def fast_subset(
+    dd:DatasetDict,        # Splits to subsample
+    rows:dict|None=None,   # Rows to keep per split; default: FAST_ROWS in fast mode, else everything
+    seed:int=42,           # Which rows
+)->DatasetDict:
+    "A seeded random subset of each split in fast mode (or when `rows` is given); `dd` itself otherwise."
+    if rows is None:
+        if not fast_mode(): return dd
+        rows = FAST_ROWS
+    return DatasetDict({split: ds.shuffle(seed=seed).select(range(min(len(ds), rows.get(split, len(ds)))))
+                        for split, ds in dd.items()})
 
 # %% ../nbs/01_data.ipynb #39e14582
 def to_frame(ds, label_col:str="label")->pd.DataFrame:
@@ -114,18 +129,3 @@ def audit(
                         for t in shared]
     cols = ["text", "check", "split", "other_split", "labels", "other_labels", "conflicting"]
     return AuditReport(pd.DataFrame(summary), pd.DataFrame(details, columns=cols))
-
-# %% ../nbs/01_data.ipynb #ad36f5db
-FAST_ROWS = {"train": 2000, "validation": 500, "test": 500}
-
-def fast_subset(
-    dd:DatasetDict,        # Splits to subsample
-    rows:dict|None=None,   # Rows to keep per split; default: FAST_ROWS in fast mode, else everything
-    seed:int=42,           # Which rows
-)->DatasetDict:
-    "A seeded random subset of each split in fast mode (or when `rows` is given); `dd` itself otherwise."
-    if rows is None:
-        if not fast_mode(): return dd
-        rows = FAST_ROWS
-    return DatasetDict({split: ds.shuffle(seed=seed).select(range(min(len(ds), rows.get(split, len(ds)))))
-                        for split, ds in dd.items()})

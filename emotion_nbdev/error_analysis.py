@@ -6,6 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/error_analysis.html.md"""
 
 # %% ../nbs/05_error_analysis.ipynb #e8fa11c2
 from __future__ import annotations
+import re
 from functools import partial
 
 import numpy as np
@@ -16,8 +17,10 @@ import torch.nn.functional as F
 from .tokenization import padded_batches
 
 # %% auto #0
-__all__ = ['forward_pass_with_label', 'example_errors', 'probabilities', 'word_deletions', 'per_class_errors', 'confused_pairs',
-           'label_noise_candidates', 'calibration_bins', 'expected_calibration_error', 'plot_reliability']
+__all__ = ['FEELINGS_NEGATED', 'forward_pass_with_label', 'example_errors', 'probabilities', 'word_deletions', 'remove_not',
+           'insert_not', 'negation_flips', 'per_class_errors', 'confused_pairs', 'label_noise_candidates',
+           'calibration_bins', 'expected_calibration_error', 'plot_reliability', 'negative_log_likelihood',
+           'temperature_scale', 'fit_temperature']
 
 # %% ../nbs/05_error_analysis.ipynb #459b180a
 def forward_pass_with_label(batch:dict, model, tokenizer)->dict:
@@ -68,6 +71,28 @@ def word_deletions(texts:list[str], predict)->pd.DataFrame:
     return pd.DataFrame([dict(text=t, predicted=first[i].argmax(), **rows.get(i, dict(decisive=None, drop=0.0, flips=False)))
                          for i, t in enumerate(texts)])
 
+# %% ../nbs/05_error_analysis.ipynb #3eeaaf22
+def remove_not(text:str)->str|None:
+    "`text` without the word *not*, or None when it has none."
+    words = text.split()
+    return " ".join(w for w in words if w != "not") if "not" in words else None
+
+FEELINGS_NEGATED = {"i feel": "i do not feel", "i am feeling": "i am not feeling", "im feeling": "im not feeling"}
+
+def insert_not(text:str)->str|None:
+    "`text` with its first *i feel*, *i am feeling* or *im feeling* negated, or None when it has none of them."
+    for phrase, negated in FEELINGS_NEGATED.items():
+        if re.search(rf"\b{phrase}\b", text): return re.sub(rf"\b{phrase}\b", negated, text, count=1)
+    return None
+
+def negation_flips(texts:list[str], predict)->pd.DataFrame:
+    "One row per text that `remove_not` or `insert_not` rewrites: both versions, the class `predict` gives each, and whether it changed."
+    texts = list(texts)
+    rows = [dict(rewrite=f.__name__, row=i, text=t, rewritten=f(t)) for f in (remove_not, insert_not) for i, t in enumerate(texts)]
+    df = pd.DataFrame(rows).dropna(subset=["rewritten"]).reset_index(drop=True)
+    before, after = (predict(df[column].tolist()).argmax(1) if len(df) else [] for column in ("text", "rewritten"))
+    return df.assign(before=before, after=after, flips=np.not_equal(before, after))
+
 # %% ../nbs/05_error_analysis.ipynb #f7d79086
 def per_class_errors(df:pd.DataFrame)->pd.DataFrame:
     "Examples, errors and error rate per true label, worst first."
@@ -113,15 +138,42 @@ def expected_calibration_error(probs:np.ndarray, labels, n_bins:int=10)->float:
     return float((bins["examples"] * (bins["accuracy"] - bins["confidence"]).abs()).sum() / bins["examples"].sum())
 
 # %% ../nbs/05_error_analysis.ipynb #fcb9f305
-def plot_reliability(probs:np.ndarray, labels, n_bins:int=10, ax=None, title:str|None=None):
-    "Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration."
+def plot_reliability(
+    probs:np.ndarray,      # (examples, classes) predicted probabilities
+    labels,                # The true class ids
+    n_bins:int=10,         # Equal-width confidence bins
+    ax=None,               # Draw here, else on a new figure
+    title:str|None=None,   # Default: the ECE
+    few:int=30,            # A bin with fewer predictions is hatched: its accuracy is too noisy to read much into
+):
+    "Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration, each bin labelled with its number of predictions."
     import matplotlib.pyplot as plt
     bins = calibration_bins(probs, labels, n_bins)
     ax = ax or plt.subplots(figsize=(4.5, 4.5))[1]
-    width = 1 / n_bins
-    ax.bar(bins["bin_low"], bins["accuracy"].fillna(0), width=width, align="edge", edgecolor="black", label="accuracy")
+    sparse = bins["examples"] < few
+    for part, style in ((bins[~sparse], dict(label="accuracy")),
+                        (bins[sparse & (bins["examples"] > 0)], dict(label=f"accuracy, under {few} predictions", color="white", hatch="//"))):
+        if len(part): ax.bar(part["bin_low"], part["accuracy"], width=1 / n_bins, align="edge", edgecolor="black", **style)
+    for b in bins.itertuples():  # an empty bin has no bar and reads 0
+        ax.annotate(str(b.examples), (b.bin_low + 0.5 / n_bins, np.nan_to_num(b.accuracy)), xytext=(0, 2),
+                    textcoords="offset points", ha="center", fontsize=7)
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
     ece = expected_calibration_error(probs, labels, n_bins)
-    ax.set(xlabel="confidence", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1), title=title or f"Reliability (ECE {ece:.3f})")
-    ax.legend(loc="upper left")
+    ax.set(xlabel="confidence (numbers: predictions per bin)", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1.08),
+           title=title or f"Reliability (ECE {ece:.3f})")
+    ax.legend(loc="upper left", fontsize=8)
     return ax
+
+# %% ../nbs/05_error_analysis.ipynb #a5228bbb
+def negative_log_likelihood(probs:np.ndarray, labels)->float:
+    "Mean of -log(probability of the true label): the cross-entropy loss."
+    return float(-np.log(np.clip(probs[np.arange(len(probs)), np.asarray(labels)], 1e-30, None)).mean())
+
+def temperature_scale(probs:np.ndarray, temperature:float)->np.ndarray:
+    "`probs` recalibrated: softmax(log(probs) / T), the same as dividing the model's logits by T."
+    return torch.from_numpy(np.log(np.clip(probs, 1e-30, None)) / temperature).softmax(-1).numpy()
+
+def fit_temperature(probs:np.ndarray, labels, temperatures:np.ndarray=np.geomspace(0.25, 4, 401))->float:
+    "The temperature, among `temperatures`, that gives `temperature_scale(probs, T)` the lowest NLL of `labels`."
+    losses = [negative_log_likelihood(temperature_scale(probs, t), labels) for t in temperatures]
+    return float(temperatures[int(np.argmin(losses))])

@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/features.html.md"""
 
 # %% ../nbs/03_features.ipynb #4f370c20
 from __future__ import annotations
-import hashlib, io, json, warnings
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +15,58 @@ from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
 from sklearn.metrics import accuracy_score, f1_score, confusion_matrix, ConfusionMatrixDisplay
 
-from .settings import BadInput, cache_dir, get_device, logger, resolve_checkpoint
-from .outputs import write_atomic
+from .settings import BadInput, cache_dir, get_device, resolve_checkpoint
+from .outputs import cache_key, cached_arrays, checkpoint_id
 from .tokenization import padded_batches
 
 # %% auto #0
-__all__ = ['POOLINGS', 'pool', 'extract_hidden_states', 'features_key', 'cached_features', 'umap_2d', 'plot_umap_grid', 'scores',
-           'evaluate_model', 'plot_confusion_matrix']
+__all__ = ['POOLINGS', 'draw_encoder', 'pool', 'extract_features', 'extract_hidden_states', 'cached_features', 'umap_2d',
+           'plot_umap_grid', 'scores', 'evaluate_model', 'plot_confusion_matrix']
+
+# %% ../nbs/03_features.ipynb #1ce077bb
+def draw_encoder(
+    config,               # The encoder's configuration (`model.config`): the sizes drawn
+    tokens:list[str],     # Tokens of an example input, `[CLS]` first
+    n_labels:int,         # Classes the classifier chooses from
+    ax=None,              # Axes to draw on; default: a new figure
+):
+    "Diagram of an encoder classifier with the sizes of `config`: tokens, embeddings, the layers, hidden states, pooling, classifier."
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+    width, layers, heads = config.hidden_size, config.num_hidden_layers, config.num_attention_heads
+    inner = getattr(config, "intermediate_size", None) or getattr(config, "hidden_dim", None)  # DistilBERT calls it hidden_dim
+    ax = ax or plt.subplots(figsize=(9, 7))[1]
+    ax.set_xlim(0, 10); ax.set_ylim(0, 11.2); ax.axis("off")
+    def box(x, y, w, h, text, color, size=8.5, **kw):
+        ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h, boxstyle="round,pad=0.04,rounding_size=0.12", fc=color, ec="0.35"))
+        ax.text(x, y, text, ha="center", va="center", fontsize=size, **kw)
+    def arrow(x0, y0, x1, y1): ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1))
+    xs = np.linspace(1.6, 8.4, len(tokens)); w = min(1.2, 6.8 / len(tokens) - 0.15)
+    for x, token in zip(xs, tokens):
+        box(x, 10.6, w, 0.5, token, "white", family="monospace")
+        arrow(x, 10.3, x, 9.75)
+        box(x, 3.6, w, 0.5, f"{width}", "#d8ecd3")
+        arrow(x, 3.3, 8.0, 2.45)
+    arrow(xs[0], 3.3, 1.6, 2.45)
+    ax.text(0.05, 10.6, "tokens", va="center", fontsize=9, style="italic")
+    ax.text(0.05, 3.6, "hidden\nstates", va="center", fontsize=9, style="italic")
+    box(5, 9.3, 7.6, 0.8, f"embeddings: a learned vector of {width} numbers for each token id ({config.vocab_size:,} in the\n"
+                          f"vocabulary), plus one for each position (up to {config.max_position_embeddings})", "#fbefc9")
+    arrow(5, 8.85, 5, 8.35)
+    box(5, 6.5, 7.6, 3.5, "", "#dbe8f6")
+    ax.text(5, 7.95, f"transformer layer  × {layers}", ha="center", va="center", fontsize=10, weight="bold")
+    box(5, 7.05, 7.0, 0.95, f"self-attention, {heads} heads: each token's vector is updated with\n"
+                            "a weighted mix of all the tokens' vectors (weights: query · key)", "white")
+    box(5, 5.7, 7.0, 0.95, f"feed-forward: {width} → {inner} → {width} numbers, on each token alone", "white")
+    arrow(5, 6.55, 5, 6.2)
+    ax.text(5, 4.95, "each step: + its input (residual), then layer norm", ha="center", va="center", fontsize=8.5, style="italic")
+    for x in xs: arrow(x, 4.7, x, 3.9)
+    box(1.6, 2.1, 2.4, 0.65, "[CLS] vector\n(the book)", "#f6dcc8")
+    box(8.0, 2.1, 2.6, 0.65, "mean of the real tokens\n(sentence encoders)", "#f6dcc8")
+    ax.text(4.8, 2.1, "one vector per tweet:\none or the other", ha="center", va="center", fontsize=8.5, style="italic")
+    arrow(1.6, 1.75, 4.3, 1.0); arrow(8.0, 1.75, 5.7, 1.0)
+    box(5, 0.65, 5.4, 0.6, f"classifier → {n_labels} classes", "#eed3e6")
+    return ax
 
 # %% ../nbs/03_features.ipynb #bb26c97a
 POOLINGS = ("cls", "mean")
@@ -40,6 +85,34 @@ def pool(
 
 # %% ../nbs/03_features.ipynb #9fe66220
 @torch.inference_mode()
+def extract_features(
+    texts:list[str],            # Tweets to embed
+    model,                      # A Hugging Face encoder
+    tokenizer,                  # Its tokenizer
+    poolings:tuple=POOLINGS,    # Each of 'cls' (the book) and 'mean' over real tokens, from the same pass
+    batch_size:int=256,         # Rows per forward pass
+    sort_by_length:bool=True,   # Group similar lengths to avoid padding; results keep the input order
+    max_length:int|None=None,   # Truncate longer texts; default: the model's maximum (at most 512)
+    device=None,                # Default: the model's device
+    progress:bool=True,         # Show a progress bar
+)->dict:                        # {pooling: (n_texts, hidden_size) float32 features}
+    "Frozen-encoder features for `texts`, one row per text, for each of `poolings` from one forward pass."
+    for pooling in poolings:
+        if pooling not in POOLINGS: raise BadInput(f"pooling={pooling!r}: use one of {POOLINGS}.")
+    texts = list(texts)
+    device = torch.device(device) if device is not None else model.device
+    model = model.to(device).eval()
+    max_length = max_length or min(tokenizer.model_max_length, 512)
+    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"] if texts else []  # a tokenizer refuses []
+    out = {pooling: np.empty((len(texts), model.config.hidden_size), dtype=np.float32) for pooling in poolings}
+    batches = list(padded_batches(ids, batch_size, tokenizer.pad_token_id, sort_by_length))
+    for idx, batch in tqdm(batches, desc="Extracting features", disable=not progress or len(batches) < 2):
+        batch = {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
+        hidden = model(**batch).last_hidden_state  # (batch, seq, hidden): every pooling reads it
+        for pooling in poolings: out[pooling][idx] = pool(hidden, batch["attention_mask"], pooling).float().cpu().numpy()
+    return out
+
+# %% ../nbs/03_features.ipynb #14e61a6c
 def extract_hidden_states(
     texts:list[str],           # Tweets to embed
     model,                     # A Hugging Face encoder
@@ -51,36 +124,10 @@ def extract_hidden_states(
     device=None,               # Default: the model's device
     progress:bool=True,        # Show a progress bar
 )->np.ndarray:                 # (n_texts, hidden_size) float32 features
-    "Frozen-encoder features for `texts`, one row per text."
-    texts = list(texts)
-    device = torch.device(device) if device is not None else model.device
-    model = model.to(device).eval()
-    max_length = max_length or min(tokenizer.model_max_length, 512)
-    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
-    out = np.empty((len(texts), model.config.hidden_size), dtype=np.float32)
-    batches = list(padded_batches(ids, batch_size, tokenizer.pad_token_id, sort_by_length))
-    for idx, batch in tqdm(batches, desc="Extracting features", disable=not progress or len(batches) < 2):
-        batch = {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
-        hidden = model(**batch).last_hidden_state
-        out[idx] = pool(hidden, batch["attention_mask"], pooling).float().cpu().numpy()
-    return out
+    "Frozen-encoder features for `texts` with one pooling, one row per text (the book's name): `extract_features` for one pooling."
+    return extract_features(texts, model, tokenizer, (pooling,), batch_size, sort_by_length, max_length, device, progress)[pooling]
 
-# %% ../nbs/03_features.ipynb #593dc925
-def _checkpoint_id(checkpoint:str)->str:
-    "A stable id for `checkpoint`: its name, plus the size and time of its files for a local folder."
-    path = Path(checkpoint)
-    if not path.is_dir(): return checkpoint
-    stats = sorted((f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in path.iterdir() if f.is_file())
-    return json.dumps([str(path.resolve()), stats])
-
-def features_key(texts:list[str], checkpoint:str, pooling:str, max_length:int|None=None)->str:
-    "Cache key of features: checkpoint, pooling, maximum length and a fingerprint of the texts."
-    digest = hashlib.sha256()
-    for part in (_checkpoint_id(checkpoint), pooling, str(max_length), str(len(texts))): digest.update(part.encode() + b"\0")
-    for text in texts: digest.update(text.encode() + b"\0")
-    return digest.hexdigest()[:24]
-
-# %% ../nbs/03_features.ipynb #c615024b
+# %% ../nbs/03_features.ipynb #ad2366c5
 def cached_features(
     texts:list[str],               # Tweets to embed
     checkpoint:str|None=None,      # Encoder; default: `settings.resolve_checkpoint()`
@@ -90,22 +137,19 @@ def cached_features(
     model=None,                    # An already loaded encoder for `checkpoint` (loaded on a cache miss otherwise)
     tokenizer=None,                # Its tokenizer
     cache:Path|None=None,          # Folder of the cache; default: `settings.cache_dir()/'features'`
-)->np.ndarray:
-    "Features for `texts`, read from the cache when the same checkpoint, pooling and texts were extracted before."
+    progress:bool=True,            # Log cache hits and misses, and show a progress bar while extracting
+)->np.ndarray:                     # (n_texts, hidden_size) float32 features
+    "Features of `texts` with `pooling`, read from the cache when this model and these texts were extracted before; a miss extracts every pooling of `POOLINGS` in one pass and caches them all."
+    if pooling not in POOLINGS: raise BadInput(f"pooling={pooling!r}: use one of {POOLINGS}.")
     texts = list(texts)
     checkpoint = str(checkpoint or resolve_checkpoint(verbose=False))
-    cache = Path(cache or cache_dir()/"features"); cache.mkdir(parents=True, exist_ok=True)
-    path = cache/f"{features_key(texts, checkpoint, pooling, max_length)}.npy"
-    if path.exists():
-        logger.info(f"features: cache hit {path.name} ({len(texts):,} texts, {pooling})")
-        return np.load(path)
-    logger.info(f"features: cache miss, extracting {len(texts):,} texts ({pooling})")
-    tokenizer = tokenizer or AutoTokenizer.from_pretrained(checkpoint)
-    model = model or AutoModel.from_pretrained(checkpoint).to(get_device())
-    features = extract_hidden_states(texts, model, tokenizer, pooling, batch_size, max_length=max_length)
-    npy = io.BytesIO(); np.save(npy, features)
-    write_atomic(path, npy.getvalue())  # never a half-written file
-    return features
+    def extract():
+        encoder = model or AutoModel.from_pretrained(checkpoint).to(get_device())
+        return extract_features(texts, encoder, tokenizer or AutoTokenizer.from_pretrained(checkpoint), POOLINGS, batch_size,
+                                max_length=max_length, progress=progress)
+    key = cache_key("features", checkpoint_id(checkpoint), f"max_length={max_length}", texts=texts)
+    found = cached_arrays(cache or cache_dir()/"features", key, POOLINGS, extract, f"features of {len(texts):,} texts", progress)
+    return found[pooling]
 
 # %% ../nbs/03_features.ipynb #1f9b9b11
 def umap_2d(features:np.ndarray, seed:int=42)->np.ndarray:
@@ -115,7 +159,7 @@ def umap_2d(features:np.ndarray, seed:int=42)->np.ndarray:
     scaled = MinMaxScaler().fit_transform(features)
     with warnings.catch_warnings():  # a seed makes UMAP run single-threaded, and it says so on every call
         warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
-        return UMAP(n_components=2, metric="cosine", random_state=seed).fit_transform(scaled)
+        return UMAP(n_components=2, metric="cosine", random_state=seed, verbose=False).fit_transform(scaled)
 
 # %% ../nbs/03_features.ipynb #605a8c75
 def plot_umap_grid(

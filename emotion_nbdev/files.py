@@ -1,4 +1,4 @@
-"""Users' own files (CARER, CSV, TSV, JSON, JSON Lines, plain text), read one row at a time with every problem named; saved model folders checked before they load.
+"""Users' own files (CARER, CSV, TSV, JSON, JSON Lines, plain text), read one row at a time with every problem named; texts checked before they are classified; saved model folders checked before they load.
 
 Docs: https://emotion-nbdev.github.io/emotion_nbdev/files.html.md"""
 
@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from .settings import BadInput, NotFound, logger, option
+from .settings import BadInput, BadType, NotFound, in_cli, logger, option
 
 # %% auto #0
 __all__ = ['BINARY_SUFFIXES', 'DELIMITERS', 'MISSING_LABELS', 'WEIGHT_FILES', 'WEIGHT_INDEXES', 'TOKENIZER_FILES', 'check_file',
            'read_lines', 'NestedValue', 'table_rows', 'text_rows', 'label_key', 'case_clash', 'case_clash_message',
-           'sorted_labels', 'is_blank', 'missing_column', 'weight_files', 'check_model_dir']
+           'sorted_labels', 'is_blank', 'validate_texts', 'missing_column', 'weight_files', 'check_model_dir']
 
 # %% ../nbs/11_files.ipynb #5f727ad8
 BINARY_SUFFIXES = (".xlsx", ".xls", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".gz", ".zip", ".bz2", ".xz", ".zst")
@@ -323,6 +323,29 @@ def is_blank(text)->bool:
     if not isinstance(text, str): return text is None
     return all(c.isspace() or c in _FILLERS or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp")
                or "\ufe00" <= c <= "\ufe0f" for c in text)  # the last: variation selectors
+
+# %% ../nbs/11_files.ipynb #f2a6c8cf
+def validate_texts(texts, errors:str)->tuple[list, list]:
+    "(texts, status per row: None when usable, else why not); raises on bad rows when errors='raise'."
+    if isinstance(texts, str): texts = [texts]
+    if type(texts).__name__ == "DataFrame":  # iterating over a DataFrame gives its column names, not its rows
+        raise BadInput(f"Cannot classify a whole DataFrame (its columns: {list(texts.columns)}). Fix: pass its text column, "
+                       f"e.g. classifier.predict(df[{str(texts.columns[0])!r}]).")
+    if texts is None or not hasattr(texts, "__iter__") or isinstance(texts, (bytes, dict)):
+        raise BadType(f"Cannot classify {type(texts).__name__} {texts!r:.40}: not a text or a list of texts. "
+                        "Fix: pass a string or a list of strings.")
+    texts = list(texts)
+    if errors not in ("raise", "mark"): raise BadInput(f"errors={errors!r}: use 'raise' or 'mark'.")
+    status = [("not a string" if not isinstance(t, str) or isinstance(t, NestedValue) else "empty text" if is_blank(t) else None)
+              for t in texts]  # a text of zero-width characters only is empty too
+    bad = [(i, s) for i, s in enumerate(status) if s]
+    if bad and errors == "raise":
+        shown = ", ".join(f"texts[{i}] ({s}: {texts[i]!r})" for i, s in bad[:5]) + (" ..." if len(bad) > 5 else "")
+        fix = ("give every text some words" if in_cli() else
+               "pass non-empty strings, or errors='mark' to keep such rows in place without a label (they are counted)")
+        raise BadInput(f"{len(bad)} of {len(texts)} inputs cannot be classified: {shown}. Fix: {fix}.")
+    if bad: logger.warning(f"{len(bad)} of {len(texts)} inputs have no label: " + ", ".join(f"row {i} ({s})" for i, s in bad[:5]))
+    return texts, status
 
 # %% ../nbs/11_files.ipynb #d6e28294
 def missing_column(

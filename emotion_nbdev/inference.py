@@ -11,92 +11,24 @@ from pathlib import Path
 
 import numpy as np
 
-from .settings import BadInput, BadType, get_device, in_cli, logger, option
-from .files import NestedValue, check_model_dir, is_blank
+from .settings import BadInput, logger, option
+from .files import check_model_dir, is_blank, validate_texts
+from .int8 import OnnxBackend, TorchBackend, export_onnx, max_input_length, text_encoder
 from .tokenization import padded_batches
 
 # %% auto #0
-__all__ = ['max_input_length', 'text_encoder', 'softmax', 'TorchBackend', 'validate_texts', 'EmotionClassifier', 'predict']
+__all__ = ['softmax', 'EmotionClassifier', 'predict']
 
 # %% ../nbs/06_inference.ipynb #d53938f0
-def _json(path:Path)->dict: return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-def max_input_length(model_dir:Path)->int:
-    "The most tokens the classifier in `model_dir` reads: its tokenizer's and its position embeddings' limit, at most 512."
-    return min(_json(model_dir/"tokenizer_config.json").get("model_max_length") or 512,
-               _json(model_dir/"config.json").get("max_position_embeddings", 512), 512)
-
-def text_encoder(model_dir:Path):
-    "(encode, pad id) of the tokenizer saved in `model_dir`; `encode(texts, max_length)` gives token ids."
-    settings = _json(model_dir/"tokenizer_config.json")
-    if (model_dir/"tokenizer.json").is_file():  # the tokenizer itself: the `tokenizers` library runs it, no transformers needed
-        from tokenizers import Tokenizer
-        tokenizer = Tokenizer.from_file(str(model_dir/"tokenizer.json"))
-        tokenizer.no_padding()  # we pad per batch
-        def encode(texts:list[str], max_length:int)->list[list[int]]:
-            tokenizer.enable_truncation(max_length)
-            return [e.ids for e in tokenizer.encode_batch(texts)]
-        pad = settings.get("pad_token")
-        pad = tokenizer.token_to_id(pad["content"] if isinstance(pad, dict) else pad) if pad else None
-    else:  # a tokenizer saved in another layout (e.g. a SentencePiece model): transformers reads it
-        from transformers import AutoTokenizer
-        hf = AutoTokenizer.from_pretrained(model_dir)
-        def encode(texts:list[str], max_length:int)->list[list[int]]:
-            return hf(list(texts), truncation=True, max_length=max_length)["input_ids"]
-        pad = hf.pad_token_id
-    return encode, pad if pad is not None else 0
-
-def _not_numbers(broken:int, texts:int)->BadInput:
-    return BadInput(f"The model gave no numbers (NaN or infinity) for {broken} of {texts} texts: its weights are damaged, e.g. by a "
-                    "training run that diverged. Fix: train the model again (with a smaller learning rate), or use another model folder.")
-
 def softmax(logits:np.ndarray)->np.ndarray:
     "Probabilities from logits, row by row."
     exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return exp / exp.sum(axis=-1, keepdims=True)
 
-# %% ../nbs/06_inference.ipynb #90b64ae1
-class TorchBackend:
-    "Runs a saved classifier with PyTorch: NumPy batches in, NumPy logits out."
-    name, batch_size = "torch", 64
-    def __init__(self, model_dir:Path, device=None):
-        import torch
-        from transformers import AutoModelForSequenceClassification
-        self.torch, self.device = torch, get_device(device)
-        try: self.model = AutoModelForSequenceClassification.from_pretrained(model_dir).to(self.device).eval()
-        except Exception as e:
-            raise BadInput(f"Could not load the model in {model_dir} ({type(e).__name__}: {str(e)[:300]}). Fix: save or "
-                             "train the model again; the folder is damaged or from an incompatible library version.") from None
-
-    def one(self, batch:dict)->np.ndarray:
-        with self.torch.inference_mode():
-            inputs = {k: self.torch.as_tensor(v).to(self.device) for k, v in batch.items()}
-            return self.model(**inputs).logits.float().cpu().numpy()
-
-    def map(self, batches:list)->list: return [self.one(batch) for batch in batches]
-
-# %% ../nbs/06_inference.ipynb #a1d7f030
-def validate_texts(texts, errors:str)->tuple[list, list]:
-    "(texts, status per row: None when usable, else why not); raises on bad rows when errors='raise'."
-    if isinstance(texts, str): texts = [texts]
-    if type(texts).__name__ == "DataFrame":  # iterating over a DataFrame gives its column names, not its rows
-        raise BadInput(f"Cannot classify a whole DataFrame (its columns: {list(texts.columns)}). Fix: pass its text column, "
-                       f"e.g. classifier.predict(df[{str(texts.columns[0])!r}]).")
-    if texts is None or not hasattr(texts, "__iter__") or isinstance(texts, (bytes, dict)):
-        raise BadType(f"Cannot classify {type(texts).__name__} {texts!r:.40}: not a text or a list of texts. "
-                        "Fix: pass a string or a list of strings.")
-    texts = list(texts)
-    if errors not in ("raise", "mark"): raise BadInput(f"errors={errors!r}: use 'raise' or 'mark'.")
-    status = [("not a string" if not isinstance(t, str) or isinstance(t, NestedValue) else "empty text" if is_blank(t) else None)
-              for t in texts]  # a text of zero-width characters only is empty too
-    bad = [(i, s) for i, s in enumerate(status) if s]
-    if bad and errors == "raise":
-        shown = ", ".join(f"texts[{i}] ({s}: {texts[i]!r})" for i, s in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        fix = ("give every text some words" if in_cli() else
-               "pass non-empty strings, or errors='mark' to keep such rows in place without a label (they are counted)")
-        raise BadInput(f"{len(bad)} of {len(texts)} inputs cannot be classified: {shown}. Fix: {fix}.")
-    if bad: logger.warning(f"{len(bad)} of {len(texts)} inputs have no label: " + ", ".join(f"row {i} ({s})" for i, s in bad[:5]))
-    return texts, status
+# %% ../nbs/06_inference.ipynb #e456cbad
+def _not_numbers(broken:int, texts:int)->BadInput:
+    return BadInput(f"The model gave no numbers (NaN or infinity) for {broken} of {texts} texts: its weights are damaged, e.g. by a "
+                    "training run that diverged. Fix: train the model again (with a smaller learning rate), or use another model folder.")
 
 # %% ../nbs/06_inference.ipynb #567f23db
 class EmotionClassifier:
@@ -119,9 +51,7 @@ class EmotionClassifier:
                              f"{option('max_length', longest)}.")
         self.max_length = max_length or longest
         if backend == "torch": self.backend = TorchBackend(self.model_dir, device)
-        elif backend == "onnx":
-            from emotion_nbdev.int8 import OnnxBackend, export_onnx
-            self.backend = OnnxBackend(export_onnx(self.model_dir), threads)
+        elif backend == "onnx": self.backend = OnnxBackend(export_onnx(self.model_dir), threads)
         else: raise BadInput(f"backend={backend!r}: use 'torch' or 'onnx'.")
 
     def probabilities(self, texts:list[str], batch_size:int|None=None, progress:bool=False)->tuple[np.ndarray, np.ndarray]:

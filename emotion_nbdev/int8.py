@@ -1,4 +1,4 @@
-"""Export the fine-tuned classifier to ONNX, fuse it, quantize its weights to int8, and run it with ONNX Runtime: several times the throughput of PyTorch on a CPU, without PyTorch or transformers at run time.
+"""How `EmotionClassifier` reads a model folder and runs it: the tokenizer without transformers, the PyTorch backend, and an int8 ONNX export with several times the throughput of PyTorch on a CPU, without PyTorch or transformers at run time.
 
 Docs: https://emotion-nbdev.github.io/emotion_nbdev/int8.html.md"""
 
@@ -13,12 +13,61 @@ from pathlib import Path
 
 import numpy as np
 
-from .settings import BadInput, MissingPackage, cpu_count, logger, option
+from .settings import BadInput, MissingPackage, cpu_count, get_device, logger, option
 from .files import check_model_dir, weight_files
 from .outputs import check_writable, output_lock, replace_with, write_atomic
 
 # %% auto #0
-__all__ = ['ONNX_FORMAT', 'INT8_FILE', 'FP32_FILE', 'STAMP_FILE', 'cls_only', 'export_onnx', 'OnnxBackend', 'default_backend']
+__all__ = ['ONNX_FORMAT', 'INT8_FILE', 'FP32_FILE', 'STAMP_FILE', 'max_input_length', 'text_encoder', 'TorchBackend', 'cls_only',
+           'export_onnx', 'OnnxBackend', 'default_backend']
+
+# %% ../nbs/17_int8.ipynb #16ab8084
+def _json(path:Path)->dict: return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+def max_input_length(model_dir:Path)->int:
+    "The most tokens the classifier in `model_dir` reads: its tokenizer's and its position embeddings' limit, at most 512."
+    return min(_json(model_dir/"tokenizer_config.json").get("model_max_length") or 512,
+               _json(model_dir/"config.json").get("max_position_embeddings", 512), 512)
+
+def text_encoder(model_dir:Path):
+    "(encode, pad id) of the tokenizer saved in `model_dir`; `encode(texts, max_length)` gives token ids."
+    settings = _json(model_dir/"tokenizer_config.json")
+    if (model_dir/"tokenizer.json").is_file():  # the tokenizer itself: the `tokenizers` library runs it, no transformers needed
+        from tokenizers import Tokenizer
+        tokenizer = Tokenizer.from_file(str(model_dir/"tokenizer.json"))
+        tokenizer.no_padding()  # we pad per batch
+        def encode(texts:list[str], max_length:int)->list[list[int]]:
+            tokenizer.enable_truncation(max_length)
+            return [e.ids for e in tokenizer.encode_batch(texts)]
+        pad = settings.get("pad_token")
+        pad = tokenizer.token_to_id(pad["content"] if isinstance(pad, dict) else pad) if pad else None
+    else:  # a tokenizer saved in another layout (e.g. a SentencePiece model): transformers reads it
+        from transformers import AutoTokenizer
+        hf = AutoTokenizer.from_pretrained(model_dir)
+        def encode(texts:list[str], max_length:int)->list[list[int]]:
+            return hf(list(texts), truncation=True, max_length=max_length)["input_ids"]
+        pad = hf.pad_token_id
+    return encode, pad if pad is not None else 0
+
+# %% ../nbs/17_int8.ipynb #318f975f
+class TorchBackend:
+    "Runs a saved classifier with PyTorch: NumPy batches in, NumPy logits out."
+    name, batch_size = "torch", 64
+    def __init__(self, model_dir:Path, device=None):
+        import torch
+        from transformers import AutoModelForSequenceClassification
+        self.torch, self.device = torch, get_device(device)
+        try: self.model = AutoModelForSequenceClassification.from_pretrained(model_dir).to(self.device).eval()
+        except Exception as e:
+            raise BadInput(f"Could not load the model in {model_dir} ({type(e).__name__}: {str(e)[:300]}). Fix: save or "
+                             "train the model again; the folder is damaged or from an incompatible library version.") from None
+
+    def one(self, batch:dict)->np.ndarray:
+        with self.torch.inference_mode():
+            inputs = {k: self.torch.as_tensor(v).to(self.device) for k, v in batch.items()}
+            return self.model(**inputs).logits.float().cpu().numpy()
+
+    def map(self, batches:list)->list: return [self.one(batch) for batch in batches]
 
 # %% ../nbs/17_int8.ipynb #7be13f9b
 def _first_position_attention(query, key, value, attention_mask, heads:int, scaling:float):

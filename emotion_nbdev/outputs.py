@@ -1,4 +1,4 @@
-"""Outputs written so that nothing of the user's is lost: folders tried before long work, files written whole and replaced only when asked, streams written through, one run per output at a time, a full disk said in words.
+"""Outputs written so that nothing of the user's is lost: folders tried before long work, files written whole and replaced only when asked, streams written through, one run per output at a time, a full disk said in words, and arrays that take minutes to make (the frozen features) cached under a key of what made them.
 
 Docs: https://emotion-nbdev.github.io/emotion_nbdev/outputs.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/outputs.html.md"""
 
 # %% ../nbs/13_outputs.ipynb #80565557
 from __future__ import annotations
-import errno, json, os, socket, stat, sys, time, uuid
+import errno, hashlib, io, json, os, socket, stat, sys, time, uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,7 +14,8 @@ from .settings import AlreadyExists, BadInput, NotFound, NotWritable, UserError,
 
 # %% auto #0
 __all__ = ['STDIO', 'LOCK_SUFFIX', 'DiskFull', 'InUse', 'is_stdio', 'output_target', 'is_stream', 'disk_full', 'full_disk',
-           'new_file_mode', 'replace_with', 'write_atomic', 'check_writable', 'check_output', 'csv_cell', 'output_lock']
+           'new_file_mode', 'replace_with', 'write_atomic', 'check_writable', 'check_output', 'csv_cell', 'output_lock',
+           'checkpoint_id', 'cache_key', 'cached_arrays']
 
 # %% ../nbs/13_outputs.ipynb #cab3b45b
 STDIO = "-"  # as a file name: standard input, or standard output
@@ -199,3 +200,47 @@ def output_lock(
         if os.name != "nt": lock.unlink(missing_ok=True)  # while still held: a run that opened it meanwhile sees it gone
         held.release()
         if os.name == "nt": lock.unlink(missing_ok=True)  # Windows deletes no file that is open
+
+# %% ../nbs/13_outputs.ipynb #3b0f94ee
+def checkpoint_id(checkpoint:str|Path)->str:
+    "A stable id for a model: its name, or for a local folder its path with the name, size and modification time of each file."
+    path = Path(checkpoint).expanduser()
+    if not path.is_dir(): return str(checkpoint)
+    stats = sorted((f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in path.iterdir() if f.is_file())
+    return json.dumps([str(path.resolve()), stats])
+
+def cache_key(
+    *parts,              # What decides the result besides the texts: a model id, settings (as text)
+    texts:list[str]=(),  # Every input text, in order
+)->str:                  # 24 hex digits of SHA-256
+    "A key that changes with any of `parts` or `texts` (their number, order or any character)."
+    digest = hashlib.sha256()
+    for part in (*map(str, parts), str(len(texts))): digest.update(part.encode() + b"\0")
+    for text in texts: digest.update(text.encode() + b"\0")
+    return digest.hexdigest()[:24]
+
+def cached_arrays(
+    folder:str|Path,      # Cache folder (created when missing)
+    key:str,              # What the arrays were made from: a `cache_key`
+    names:tuple,          # Arrays made together, e.g. ('cls', 'mean'): stored as `<key>.<name>.npy`
+    make,                 # Called on a miss: returns {name: array} with every one of `names`
+    what:str="arrays",    # For the log line, e.g. 'features of 2,000 texts'
+    verbose:bool=True,    # Log hits and misses
+)->dict:                  # {name: np.ndarray}
+    "The arrays `names` stored under `key`: read from `folder` when all are there, else made once by `make()` and each written whole."
+    import numpy as np  # here, not at import: the prediction path imports this module and needs none of it
+    folder = Path(folder).expanduser(); folder.mkdir(parents=True, exist_ok=True)
+    paths = {name: folder/f"{key}.{name}.npy" for name in names}
+    if all(p.is_file() for p in paths.values()):
+        try:
+            found = {name: np.load(path) for name, path in paths.items()}
+            if verbose: logger.info(f"cache hit: {what} ({key})")
+            return found
+        except (OSError, ValueError, EOFError): logger.warning(f"cache: {key} in {folder} cannot be read as arrays: making them again")
+    if verbose: logger.info(f"cache miss: making {what}, kept in {folder} for the next run")
+    arrays = make()
+    if missing := [name for name in names if name not in arrays]: raise ValueError(f"make() returned no {missing}")
+    for name, path in paths.items():
+        buffer = io.BytesIO(); np.save(buffer, arrays[name])
+        write_atomic(path, buffer.getvalue())
+    return {name: arrays[name] for name in names}

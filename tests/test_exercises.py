@@ -61,7 +61,7 @@ CASES = {
     "ch05-e1": (["a", "c"], ["f", "a"], dict(df=DF, n=2)),
     "ch05-e2": ((5 / 6, 0.4), (5 / 6, 0.6), dict(df=DF)),
     "ch05-q1": ("c", "a", {}), "ch05-q2": ("b", "a", {}),
-    "ch06-e1": (0.8, 0.2, SIX),
+    "ch06-e1": ((["joy", "joy", "sadness", "sadness", "sadness"], ["joy", "joy", "joy", "sadness", "sadness"]), 0.8, SIX),  # a share alone can be guessed
     "ch06-e2": (0.6, 0.4, dict(rewrite=lambda t: t + " happy", classifier=SIX["classifier"], texts=TWEETS)),
     "ch06-q1": ("b", "c", {}), "ch06-q2": ("It lower-cases it", "it splits words", {}),
 }
@@ -102,7 +102,10 @@ def test_numbers_in_any_form():
     with_probs = DF.copy(); with_probs.attrs["probs"] = np.zeros((len(DF), 6)).tolist()  # as `example_errors` returns it
     assert check("ch05-e1", ["a", "c"], df=with_probs, n=2).passed
     assert "got the text" in check("ch04-e2", "150150", **CASES["ch04-e2"][2]).message
-    assert "percentage" in check("ch06-e1", 80, **SIX).message
+    assert "percentage" in check("ch06-e2", 60, **CASES["ch06-e2"][2]).message
+    right = CASES["ch06-e1"][0]
+    assert check("ch06-e1", pd.DataFrame({"pipeline": right[0], "int8": right[1]}, index=TWEETS).iloc[::-1], **SIX).passed  # rows by tweet
+    assert check("ch06-e1", list(zip(*right)), **SIX).passed                                                                 # one pair per tweet
 
 
 def test_missing_context_says_what_to_pass():
@@ -161,3 +164,88 @@ def test_a_model_never_that_sure_still_needs_the_right_answer():
     assert check("ch05-e2", (0.0, float("nan")), df=unsure).passed
     assert check("ch05-e2", (0, None), df=unsure).passed
     for wrong in ((0.0, 0.5), (0.0, 0.0), (0.1, float("nan"))): assert check("ch05-e2", wrong, df=unsure).passed is False, wrong
+
+
+# The student helper's findings (issue #26): each wrong answer below was accepted, or told the wrong thing, before.
+
+def test_class_weights_in_the_wrong_order_or_normalised_are_named():
+    right = CASES["ch01-e2"][0]                                   # label-id order: sadness, joy, love, anger, fear, surprise
+    by_count = [right[i] for i in (0, 1, 5, 2, 3, 4)]             # most frequent class first, as value_counts orders them
+    verdict = check("ch01-e2", by_count, labels=LABELS)
+    assert verdict.passed is False and "on the wrong classes" in verdict.message and "label-id order" in verdict.message, verdict
+    verdict = check("ch01-e2", [w / sum(right) for w in right], labels=LABELS)
+    assert verdict.passed is False and "normalised (they sum to 1)" in verdict.message, verdict
+
+
+def test_a_ratio_above_one_is_not_called_a_percentage():
+    lengths = np.random.default_rng(1).integers(5, 60, size=300)
+    from emotion_nbdev.exercises import padding_share
+    shares = {b: padding_share(lengths, b) for b in (8, 64)}
+    verdict = check("ch02-e1", {b: s / (1 - s) for b, s in shares.items()}, lengths=lengths)  # padding ÷ real tokens (1.545 on the data)
+    assert verdict.passed is False and "padding positions per real token" in verdict.message, verdict
+    verdict = check("ch02-e1", {8: shares[8], 64: 1.545}, lengths=lengths)
+    assert verdict.passed is False and "percentage" not in verdict.message.split(" — hint:")[0], verdict
+    assert "these are percentages" in check("ch02-e1", {b: 100 * s for b, s in shares.items()}, lengths=lengths).message
+
+
+@pytest.mark.parametrize("answer", ["CLS", "[CLS]", "classification token", "the classification token", "The [CLS] token",
+                                    "a class token", "the first token", "the start token", "cls, then sep at the end"])
+def test_the_first_token_in_every_correct_phrasing(answer):
+    assert check("ch02-q3", answer).passed, answer
+
+
+@pytest.mark.parametrize("answer", ["[SEP]", "the separator", "the first one is [SEP]", "[PAD]", "class", "a word"])
+def test_the_first_token_wrong(answer):
+    assert check("ch02-q3", answer).passed is False, answer
+
+
+def test_distinct_ids_without_specials_says_what_it_counts():
+    ids = CASES["ch02-e2"][2]["ids"]
+    assert check("ch02-e2", 2, ids=ids).message == ("✓ right: 2 distinct token ids spell the training tweets' words (4 with [CLS] "
+                                                   "and [SEP], which every tweet holds: either count is right).")
+
+
+@pytest.mark.parametrize("fill", [-1e4, -1e5])
+def test_max_pooling_with_a_finite_fill_or_an_added_mask_fails(fill):
+    masked_fill = lambda h, m: h.masked_fill(m.unsqueeze(-1) == 0, fill).max(1).values
+    added = lambda h, m: (h + (1 - m.unsqueeze(-1)) * fill).max(1).values
+    assert "the fill won" in check("ch03-e2", masked_fill).message
+    assert "adding a large negative number" in check("ch03-e2", added).message
+    assert check("ch03-e2", lambda h, m: h.masked_fill(m.unsqueeze(-1) == 0, torch.finfo(h.dtype).min).max(1).values).passed
+
+
+def test_the_best_epoch_verdict_reads_the_students_own_table():
+    under = trainer([0.375, 0.535], [1.595, 1.553], best_step=20)  # a short run: both losses still fall
+    assert "under-fits" in check("ch04-e1", 2, trainer=under).message
+    over = trainer([0.80, 0.78], [0.55, 0.60], best_step=10)
+    assert "starts to over-fit" in check("ch04-e1", 1, trainer=over).message
+
+
+def test_trivial_answers_fail():
+    """An empty list, the whole table, every tweet of the class, a constant, a share that a guess gets right: none passes (a constant
+    passes only where the model itself gives one label, and the verdict says the run tells little)."""
+    for trivial in ([], DF, DF[DF["label"] == "surprise"], DF["text"]):
+        assert check("ch05-e1", trivial, df=DF, n=2).passed is False
+    pipeline_labels = CASES["ch06-e1"][0][0]
+    for trivial in ((["joy"] * 5, ["joy"] * 5), (pipeline_labels, pipeline_labels), 1.0, ([], [])):
+        assert check("ch06-e1", trivial, **SIX).passed is False, trivial
+    same = {**SIX, "texts": ["rain", "snow", "fog", "hail", "wind"]}  # a model that gives every tweet one label: right, and said to be weak
+    verdict = check("ch06-e1", (["sadness"] * 5, ["sadness"] * 5), **same)
+    assert verdict.passed and "the same label (sadness), so this run tells little" in verdict.message, verdict
+
+
+def test_a_model_that_never_predicts_the_class_is_named():
+    "A short fast-mode run never predicts surprise: its highest losses of any label are the surprise tweets, and the verdict says so."
+    never = DF.assign(predicted_label=["joy", "joy", "fear", "sadness", "joy", "sadness"], loss=[3.0, 0.1, 2.0, 0.2, 0.01, 1.0])
+    verdict = check("ch05-e1", ["a", "c"], df=never, n=2)
+    assert verdict.passed and "also the 2 highest losses of any label" in verdict.message and "predicts surprise for none" in verdict.message
+
+
+def test_no_question_quotes_a_number_of_one_run():
+    "The verdicts of the questions hold for any run and model (ch03-q2 quoted 0.70 and 384-D)."
+    from emotion_nbdev.exercises import CHECKERS
+    import re
+    for qid in (q for q in CHECKERS if "-q" in q):
+        for answer in "abc":
+            message = check(qid, answer).message
+            assert not re.search(r"\b0\.\d\d|\b384\b|\b768\b", message), (qid, message)

