@@ -2,7 +2,7 @@
 
 1. Memory: a tiny random classifier (the model's own memory is then negligible) labels files of
    100,000 and 1,000,000 lines, each in a fresh process; peak resident memory (ru_maxrss) of each.
-2. Throughput: a classifier of the offline model's architecture and size (all-MiniLM-L6-v2 with an
+2. Throughput: a classifier of the course model's architecture and size (all-MiniLM-L6-v2 with an
    untrained 6-class head: the fine-tuned model's compute exactly) labels the 2,000 test tweets,
    (a) in memory, as before streaming (`EmotionClassifier.predict` on the whole list, then one CSV
    written), and (b) streamed from a CSV file by `predict_file`; median over repeats, same process.

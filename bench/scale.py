@@ -1,6 +1,6 @@
 """Ray Data vs `predict_file` on one machine: throughput of the int8 path, 1 and 2 workers, and what starting Ray costs.
 
-A classifier of the offline model's architecture and size (all-MiniLM-L6-v2 with an untrained 6-class
+A classifier of the course model's architecture and size (all-MiniLM-L6-v2 with an untrained 6-class
 head: the fine-tuned model's compute exactly, made by `predict_file.py`'s `classifier_folder`) labels a
 CSV of `--rows` tweets (the 2,000 test tweets, cycled), in one process and one run:
 (a) `predict_file(..., backend="onnx")` (one process, batches run on every core side by side), and

@@ -20,6 +20,7 @@ def metrics_of(proc):
 
 
 @pytest.mark.slow
+@pytest.mark.versions  # Trainer's resume / pipeline's loading
 def test_killed_run_resumes_from_last_checkpoint(carer_dir, tiny_model_dir, tmp_path):
     out = tmp_path/"run"
     # 96 rows / batch 16 = 6 steps per epoch; step 9 is in the middle of epoch 2
@@ -36,6 +37,7 @@ def test_killed_run_resumes_from_last_checkpoint(carer_dir, tiny_model_dir, tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.versions  # torch.distributed under Trainer
 def test_ddp_two_cpu_processes(carer_dir, tiny_model_dir, tmp_path):
     torchrun = Path(sys.executable).parent/"torchrun"
     proc = run(torchrun, "--standalone", "--nproc_per_node", "2", SCRIPT, carer_dir, tiny_model_dir, tmp_path/"ddp",
@@ -47,6 +49,7 @@ def test_ddp_two_cpu_processes(carer_dir, tiny_model_dir, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.versions  # Trainer's resume / pipeline's loading
 def test_saved_model_loads_in_plain_pipeline(carer_dir, tiny_model_dir, tmp_path):
     metrics = metrics_of(run(sys.executable, SCRIPT, carer_dir, tiny_model_dir, tmp_path/"m", "--epochs", "1"))
     classifier = pipeline("text-classification", model=str(tmp_path/"m"), top_k=None)
