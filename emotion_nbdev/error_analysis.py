@@ -173,7 +173,12 @@ def temperature_scale(probs:np.ndarray, temperature:float)->np.ndarray:
     "`probs` recalibrated: softmax(log(probs) / T), the same as dividing the model's logits by T."
     return torch.from_numpy(np.log(np.clip(probs, 1e-30, None)) / temperature).softmax(-1).numpy()
 
-def fit_temperature(probs:np.ndarray, labels, temperatures:np.ndarray=np.geomspace(0.25, 4, 401))->float:
+def fit_temperature(
+    probs:np.ndarray,                   # Predicted probabilities, one row per example
+    labels,                             # True label ids
+    temperatures:np.ndarray|None=None,  # Candidates; default: 401 from 0.25 to 4, evenly spaced in log scale
+)->float:
     "The temperature, among `temperatures`, that gives `temperature_scale(probs, T)` the lowest NLL of `labels`."
+    if temperatures is None: temperatures = np.geomspace(0.25, 4, 401)
     losses = [negative_log_likelihood(temperature_scale(probs, t), labels) for t in temperatures]
     return float(temperatures[int(np.argmin(losses))])

@@ -369,6 +369,8 @@ def _max_pooling(answer):
     if not callable(answer): raise NotYet(f"expected a function, got a {type(answer).__name__}", "define def masked_max(hidden, attention_mask): ...")
     hidden, mask = _pooling_test_batch()
     got = answer(hidden.clone(), mask.clone())
+    if isinstance(got, tuple) and hasattr(got, "indices"):  # torch.max(x, dim) returns both, as a named tuple
+        raise NotYet("your function returned the (values, indices) pair of torch.max", "return its .values: hidden.max(dim=1).values.")
     got = torch.as_tensor(np.asarray(got.detach() if hasattr(got, "detach") else got, dtype=np.float32))
     want = _masked_max(hidden, mask)
     if tuple(got.shape) != tuple(want.shape):
@@ -388,7 +390,7 @@ def _max_pooling(answer):
                      "fill padding with float('-inf') (or torch.finfo(hidden.dtype).min), which no real value is below.")
     raise NotYet("the values are off", "for each sequence and each feature, the max over the positions whose mask is 1.")
 
-multiple_choice("ch03-q1", "a", "self-attention lets the first position gather the whole tweet, and pre-training trained it as a summary of the sequence.",
+multiple_choice("ch03-q1", "a", "self-attention lets the first position draw on every token of the tweet. How much of the tweet it carries depends on the model: BERT was pre-trained to use it as a summary, a sentence encoder like MiniLM was trained on the mean instead, and fine-tuning (chapter 4) teaches it what the labels need.",
                 {"b": "[CLS] is added by the tokenizer, before any word: it holds no word of the tweet by itself.",
                  "c": "the tokenizer only puts the token's id there; what fills its vector is the model's layers."})
 multiple_choice("ch03-q2", "c", "UMAP keeps each point's neighbours in 2-D, not the directions in the full feature space along which a linear model separates the classes.",
@@ -675,7 +677,7 @@ def _rewrite_changes(answer, rewrite=None, classifier=None, texts=None):
     if close(got, 1 - want, 0.002): raise NotYet("that is the share that stays the same", "the share of tweets whose label changes.")
     raise NotYet("the share is off", "predict the validation tweets as released and rewritten (the same classifier), then compare the labels.")
 
-multiple_choice("ch06-q1", "b", "it is tokenized one batch at a time with tweets of similar length, so almost nothing is padding, and loaded once.",
+multiple_choice("ch06-q1", "b", "it runs the model on batches of tweets of similar length, so almost nothing is padding, and loads the model once.",
                 {"a": "the model and its weights are the same as the pipeline's (the chapter checks the probabilities match).",
                  "c": "it reads every text of the list; what differs is how they are grouped."})
 short_answer("ch06-q2", [r"lower[- ]?cas", r"\blower\b", r"uncased", r"small letters"],

@@ -17,7 +17,7 @@ from .int8 import OnnxBackend, TorchBackend, export_onnx, max_input_length, text
 from .tokenization import padded_batches
 
 # %% auto #0
-__all__ = ['softmax', 'EmotionClassifier', 'predict']
+__all__ = ['softmax', 'PredictionRows', 'EmotionClassifier', 'predict']
 
 # %% ../nbs/06_inference.ipynb #d53938f0
 def softmax(logits:np.ndarray)->np.ndarray:
@@ -30,44 +30,11 @@ def _not_numbers(broken:int, texts:int)->BadInput:
     return BadInput(f"The model gave no numbers (NaN or infinity) for {broken} of {texts} texts: its weights are damaged, e.g. by a "
                     "training run that diverged. Fix: train the model again (with a smaller learning rate), or use another model folder.")
 
-# %% ../nbs/06_inference.ipynb #567f23db
-class EmotionClassifier:
-    "A saved classifier, loaded once, classifying texts in length-sorted batches with PyTorch or int8 ONNX Runtime."
-    def __init__(
-        self,
-        model_dir:str|Path="models/emotion-classifier", # Folder saved by `train_classifier` / `emotion-nbdev train`
-        backend:str="torch",        # 'torch', or 'onnx' (int8 ONNX Runtime: fastest on CPU, Appendix H)
-        device=None,                # torch backend: default `settings.get_device()`
-        max_length:int|None=None,   # Truncate longer texts; default: the model's maximum (at most 512)
-        threads:int|None=None,      # onnx backend: batches run in parallel (default: one per core)
-    ):
-        self.model_dir = check_model_dir(model_dir)
-        config = json.loads((self.model_dir/"config.json").read_text(encoding="utf-8"))
-        self.label_names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
-        self.encode, self.pad_id = text_encoder(self.model_dir)
-        longest = max_input_length(self.model_dir)
-        if max_length is not None and not 2 < max_length <= longest:
-            raise BadInput(f"max_length={max_length}: this model reads 3 to {longest} tokens. Fix: leave it unset, or "
-                             f"{option('max_length', longest)}.")
-        self.max_length = max_length or longest
-        if backend == "torch": self.backend = TorchBackend(self.model_dir, device)
-        elif backend == "onnx": self.backend = OnnxBackend(export_onnx(self.model_dir), threads)
-        else: raise BadInput(f"backend={backend!r}: use 'torch' or 'onnx'.")
-
-    def probabilities(self, texts:list[str], batch_size:int|None=None, progress:bool=False)->tuple[np.ndarray, np.ndarray]:
-        "(probabilities, truncated flags) of clean `texts`, in input order."
-        encoded = self.encode(list(texts), self.max_length + 1)  # one token past the limit marks a text as too long
-        truncated = np.array([len(ids) > self.max_length for ids in encoded], dtype=bool)
-        ids = [i if len(i) <= self.max_length else i[:self.max_length - 1] + i[-1:] for i in encoded]  # keep the closing token
-        batches = list(padded_batches(ids, batch_size or self.backend.batch_size, self.pad_id))
-        logits = np.empty((len(ids), len(self.label_names)), dtype=np.float32)
-        if progress: from tqdm.auto import tqdm; bar = tqdm(total=len(ids), desc="Classifying", unit=" texts")
-        for start in range(0, len(batches), 32):  # 32 batches at a time, so that a progress bar moves
-            chunk = batches[start:start + 32]
-            for (idx, _), out in zip(chunk, self.backend.map([batch for _, batch in chunk])): logits[idx] = out
-            if progress: bar.update(sum(len(idx) for idx, _ in chunk))
-        if progress: bar.close()
-        return softmax(logits), truncated
+# %% ../nbs/06_inference.ipynb #372d4f79
+class PredictionRows:
+    "What `EmotionClassifier` offers people on top of its `probabilities`: checked inputs, one row per input, one text at a time."
+    label_names: list[str]
+    max_length: int
 
     def predictions(
         self,
@@ -104,6 +71,45 @@ class EmotionClassifier:
         probs = self.probabilities([text])[0][0]
         if not np.isfinite(probs).all(): raise _not_numbers(1, 1)
         return dict(zip(self.label_names, probs.tolist()))
+
+# %% ../nbs/06_inference.ipynb #567f23db
+class EmotionClassifier(PredictionRows):
+    "A saved classifier, loaded once, classifying texts in length-sorted batches with PyTorch or int8 ONNX Runtime."
+    def __init__(
+        self,
+        model_dir:str|Path="models/emotion-classifier", # Folder saved by `train_classifier` / `emotion-nbdev train`
+        backend:str="torch",        # 'torch', or 'onnx' (int8 ONNX Runtime: fastest on CPU, Appendix H)
+        device=None,                # torch backend: default `settings.get_device()`
+        max_length:int|None=None,   # Truncate longer texts; default: the model's maximum (at most 512)
+        threads:int|None=None,      # onnx backend: batches run in parallel (default: one per core)
+    ):
+        self.model_dir = check_model_dir(model_dir)
+        config = json.loads((self.model_dir/"config.json").read_text(encoding="utf-8"))
+        self.label_names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
+        self.encode, self.pad_id = text_encoder(self.model_dir)
+        longest = max_input_length(self.model_dir)
+        if max_length is not None and not 2 < max_length <= longest:
+            raise BadInput(f"max_length={max_length}: this model reads 3 to {longest} tokens. Fix: leave it unset, or "
+                             f"{option('max_length', longest)}.")
+        self.max_length = max_length or longest
+        if backend == "torch": self.backend = TorchBackend(self.model_dir, device)
+        elif backend == "onnx": self.backend = OnnxBackend(export_onnx(self.model_dir), threads)
+        else: raise BadInput(f"backend={backend!r}: use 'torch' or 'onnx'.")
+
+    def probabilities(self, texts:list[str], batch_size:int|None=None, progress:bool=False)->tuple[np.ndarray, np.ndarray]:
+        "(probabilities, truncated flags) of clean `texts`, in input order."
+        encoded = self.encode(list(texts), self.max_length + 1)  # one token past the limit marks a text as too long
+        truncated = np.array([len(ids) > self.max_length for ids in encoded], dtype=bool)
+        ids = [i if len(i) <= self.max_length else i[:self.max_length - 1] + i[-1:] for i in encoded]  # keep the closing token
+        batches = list(padded_batches(ids, batch_size or self.backend.batch_size, self.pad_id))
+        logits = np.empty((len(ids), len(self.label_names)), dtype=np.float32)
+        if progress: from tqdm.auto import tqdm; bar = tqdm(total=len(ids), desc="Classifying", unit=" texts")
+        for start in range(0, len(batches), 32):  # 32 batches at a time, so that a progress bar moves
+            chunk = batches[start:start + 32]
+            for (idx, _), out in zip(chunk, self.backend.map([batch for _, batch in chunk])): logits[idx] = out
+            if progress: bar.update(sum(len(idx) for idx, _ in chunk))
+        if progress: bar.close()
+        return softmax(logits), truncated
 
 # %% ../nbs/06_inference.ipynb #9cedf466
 def predict(

@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def lab_command()->list[str]:
     "The `lab` recipe of the Makefile, as arguments of this environment's `jupyter`."
-    recipe = re.search(r"^lab:.*\n\tJUPYTER_PATH=[^\n]*?\$\(BIN\)/jupyter (lab[^#\n]*)", (ROOT/"Makefile").read_text(), flags=re.M)
-    assert recipe, "the Makefile has no `lab` target running $(BIN)/jupyter lab"
+    recipe = re.search(r"^lab:.*\n\tJUPYTER_PATH=[^\n]*?\$\((?:COURSE_)?BIN\)/jupyter (lab[^#\n]*)", (ROOT/"Makefile").read_text(), flags=re.M)
+    assert recipe, "the Makefile has no `lab` target running $(COURSE_BIN)/jupyter lab"
     return [str(Path(sys.executable).parent/"jupyter"), *recipe[1].split()]
 
 
