@@ -164,7 +164,7 @@ NBS ?= $(wildcard nbs/[0-9]*.ipynb) nbs/index.ipynb
 notebooks: install
 	@mkdir -p build && [ -f build/notebook-timings.json ] || echo '{}' > build/notebook-timings.json
 	for nb in $(NBS); do echo "running $$nb"; start=$$(date +%s); \
-	  env -u EMOTION_FAST EMOTION_CHECK_FIGURES=1 $(BIN)/nbdev-test --flags slow --save --n-workers 1 --cell-timeout 3600 $$nb || exit 1; \
+	  env -u EMOTION_FAST EMOTION_CHECK_CLAIMS=1 $(BIN)/nbdev-test --flags slow --save --n-workers 1 --cell-timeout 3600 $$nb || exit 1; \
 	  $(PY) -c 'import json, sys; p = "build/notebook-timings.json"; d = json.load(open(p)); d[sys.argv[1]] = int(sys.argv[2]); open(p, "w").write(json.dumps(d, indent=1) + "\n")' \
 	    "$$(basename $$nb .ipynb)" "$$(( $$(date +%s) - start ))"; done
 	$(BIN)/nbdev-clean

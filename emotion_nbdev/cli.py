@@ -8,7 +8,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/cli.html.md"""
 from __future__ import annotations
 import argparse, csv, io, math, os, sys, traceback
 
-from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV, BadInput, MissingPackage, UserError, cli_interface
+from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV, BadInput, MissingPackage, UserError, cli_interface, number_problem
 from .int8 import default_backend
 from .outputs import disk_full
 
@@ -185,21 +185,14 @@ class _Parser(argparse.ArgumentParser):
     "An argument parser that raises its errors, for `main` to print on one line (not the usage) with exit status 2."
     def error(self, message:str): raise _UsageError(f"{self.prog}: error: {message}. Fix: see `{self.prog} --help`.")
 
-def _number(kind, above:float|None=None, at_least:float|None=None, below:float|None=None):
-    "An argparse type: a finite number of `kind` (int: a whole one) in a range."
+def _number(kind, low:float=0, low_allowed:bool=False, high:float=math.inf):
+    "An argparse type: text read as `kind` (int: a whole number), then held to `settings.number_problem`'s rule (default: above 0)."
     def parse(text:str):
         try: value = kind(text)
         except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}") from None
-        if not math.isfinite(value): raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-        if above is not None and not value > above: raise argparse.ArgumentTypeError(f"{text} must be more than {above}")
-        if at_least is not None and value < at_least: raise argparse.ArgumentTypeError(f"{text} must be at least {at_least}")
-        if below is not None and not value < below: raise argparse.ArgumentTypeError(f"{text} must be below {below}")
+        if problem := number_problem(value, kind is int, low, low_allowed, high): raise argparse.ArgumentTypeError(f"{text}: {problem}")
         return value
     return parse
-
-def _positive(kind):
-    "An argparse type: a finite number of `kind` above 0."
-    return _number(kind, above=0)
 
 def _add_data_args(parser):
     parser.add_argument("--data", default=None, help=f"CARER folder, CSV/TSV/JSON(L) file or Hub id (default: ${DATA_ENV}, else dair-ai/emotion)")
@@ -214,7 +207,7 @@ def _add_model_args(parser):
     parser.add_argument("--model", default="models/emotion-classifier", help="saved classifier folder (default: models/emotion-classifier)")
     parser.add_argument("--backend", choices=("torch", "onnx"), default=None, help="'onnx': int8 ONNX Runtime, fastest on CPU "
                         "(default: torch where PyTorch is installed, else the folder's int8 export)")
-    parser.add_argument("--batch-size", type=_positive(int), default=None, help="texts per forward pass (default: 64 torch, 16 onnx)")
+    parser.add_argument("--batch-size", type=_number(int), default=None, help="texts per forward pass (default: 64 torch, 16 onnx)")
 
 # %% ../nbs/18_cli.ipynb #4fa62422
 def _add_engine_args(predict):
@@ -222,7 +215,7 @@ def _add_engine_args(predict):
     predict.add_argument("--engine", choices=("local", "ray"), default="local", help="'ray': label --file (files, a folder or a URI such as "
                          "s3://bucket/dir) on Ray Data into an --output folder, int8 ONNX on every worker; a local Ray unless RAY_ADDRESS "
                          "names a cluster (needs `pip install \"emotion-nbdev[scale]\"`; default: local, this process)")
-    predict.add_argument("--workers", type=_positive(int), default=None, help="with --engine ray: classifier actors, one core each "
+    predict.add_argument("--workers", type=_number(int), default=None, help="with --engine ray: classifier actors, one core each "
                          "(default: one per core of the cluster)")
     predict.add_argument("--output-format", choices=("parquet", "csv"), default="parquet", help="with --engine ray: files written in "
                          "the --output folder (default: parquet)")
@@ -256,11 +249,11 @@ def build_parser()->argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true", help="start again in --output-dir, replacing the model a previous run saved there")
     train.add_argument("--resume", action="store_true", help="continue the interrupted run in --output-dir from its last checkpoint (same data and "
                        "settings only); with --overwrite: start again when it cannot")
-    train.add_argument("--epochs", type=_positive(float), default=None, help="default: the recipe for the checkpoint")
-    train.add_argument("--learning-rate", type=_positive(float), default=None, help="default: the recipe for the checkpoint")
-    train.add_argument("--batch-size", type=_positive(int), default=None, help="default: the recipe for the checkpoint")
-    train.add_argument("--seed", type=_number(int, at_least=0, below=2**32), default=42, help="seed for everything (default: 42)")
-    train.add_argument("--max-length", type=_positive(int), default=128, help="truncate longer tweets to this many tokens (default: 128)")
+    train.add_argument("--epochs", type=_number(float), default=None, help="default: the recipe for the checkpoint")
+    train.add_argument("--learning-rate", type=_number(float), default=None, help="default: the recipe for the checkpoint")
+    train.add_argument("--batch-size", type=_number(int), default=None, help="default: the recipe for the checkpoint")
+    train.add_argument("--seed", type=_number(int, low_allowed=True, high=2**32), default=42, help="seed for everything (default: 42)")
+    train.add_argument("--max-length", type=_number(int), default=128, help="truncate longer tweets to this many tokens (default: 128)")
     train.add_argument("--freeze-body", action="store_true", help="train only the classification head")
     train.add_argument("--fast", action="store_true", help="a quick run on a seeded subsample (2,000 / 500 / 500 rows), recorded as such")
     train.add_argument("--push-to-hub", action="store_true", help="upload the model (needs `huggingface-cli login`)")
@@ -282,7 +275,7 @@ def build_parser()->argparse.ArgumentParser:
     predict.add_argument("--overwrite", action="store_true", help="replace an existing --output (a device, a pipe or - needs none)")
     predict.add_argument("--resume", action="store_true", help="continue an interrupted --file run from its last written row (same input, "
                          "model and settings only); with --overwrite: start again when it cannot")
-    predict.add_argument("--max-length", type=_positive(int), default=None, help="truncate longer texts (default: the model's maximum)")
+    predict.add_argument("--max-length", type=_number(int), default=None, help="truncate longer texts (default: the model's maximum)")
     _add_engine_args(predict)
     export = jobs.add_parser("export", help="make the int8 ONNX file of a saved classifier, for `predict --backend onnx` (needs PyTorch)")
     export.add_argument("--model", default="models/emotion-classifier", help="saved classifier folder (default: models/emotion-classifier)")

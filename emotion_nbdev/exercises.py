@@ -677,7 +677,7 @@ def _rewrite_changes(answer, rewrite=None, classifier=None, texts=None):
     if close(got, 1 - want, 0.002): raise NotYet("that is the share that stays the same", "the share of tweets whose label changes.")
     raise NotYet("the share is off", "predict the validation tweets as released and rewritten (the same classifier), then compare the labels.")
 
-multiple_choice("ch06-q1", "b", "it runs the model on batches of tweets of similar length, so almost nothing is padding, and loads the model once.",
+multiple_choice("ch06-q1", "b", "it runs the model on many tweets at a time where the pipeline runs one, and batches tweets of similar length, so almost nothing is padding.",
                 {"a": "the model and its weights are the same as the pipeline's (the chapter checks the probabilities match).",
                  "c": "it reads every text of the list; what differs is how they are grouped."})
 short_answer("ch06-q2", [r"lower[- ]?cas", r"\blower\b", r"uncased", r"small letters"],

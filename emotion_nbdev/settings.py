@@ -13,12 +13,12 @@ from urllib.parse import urlparse
 
 # %% auto #0
 __all__ = ['HUB_DATASET', 'COURSE_CHECKPOINT', 'BOOK_CHECKPOINT', 'EMOTIONS', 'DATA_ENV', 'CHECKPOINT_ENV', 'FAST_ENV',
-           'CACHE_ENV', 'logger', 'HUB_TIMEOUT', 'FILE_SUFFIXES', 'REPOSITORY_FILES', 'env_flag', 'option', 'in_cli',
-           'cli_interface', 'UserError', 'BadInput', 'BadType', 'NotFound', 'AlreadyExists', 'NotWritable',
-           'Unreachable', 'MissingPackage', 'check_number', 'data_source', 'hub_endpoint', 'hub_answer',
-           'hub_reachable', 'looks_like_path', 'offline_checkpoint', 'resolve_checkpoint', 'checkpoint_label',
-           'committed_setting', 'get_device', 'cpu_count', 'seed_everything', 'fast_mode', 'cache_dir',
-           'recorded_result']
+           'CACHE_ENV', 'CHECK_CLAIMS_ENV', 'logger', 'HUB_TIMEOUT', 'FILE_SUFFIXES', 'REPOSITORY_FILES', 'env_flag',
+           'option', 'in_cli', 'cli_interface', 'UserError', 'BadInput', 'BadType', 'NotFound', 'AlreadyExists',
+           'NotWritable', 'Unreachable', 'MissingPackage', 'number_problem', 'check_number', 'data_source',
+           'hub_endpoint', 'hub_answer', 'hub_reachable', 'looks_like_path', 'offline_checkpoint', 'resolve_checkpoint',
+           'checkpoint_label', 'claims_checked', 'committed_setting', 'get_device', 'cpu_count', 'seed_everything',
+           'fast_mode', 'cache_dir', 'recorded_result']
 
 # %% ../nbs/10_settings.ipynb #efe67434
 HUB_DATASET = "dair-ai/emotion"
@@ -30,6 +30,7 @@ DATA_ENV = "EMOTION_DATA_DIR"
 CHECKPOINT_ENV = "EMOTION_CHECKPOINT"
 FAST_ENV = "EMOTION_FAST"
 CACHE_ENV = "EMOTION_CACHE_DIR"
+CHECK_CLAIMS_ENV = "EMOTION_CHECK_CLAIMS"  # set by `make notebooks`: the chapters check their claims (settings.claims_checked)
 
 # %% ../nbs/10_settings.ipynb #03e9ca81
 logger = logging.getLogger("emotion_nbdev")
@@ -81,6 +82,20 @@ class Unreachable(UserError, ConnectionError): "A network resource (the Hugging 
 class MissingPackage(UserError, ImportError): "A package this job needs that is not installed."
 
 # %% ../nbs/10_settings.ipynb #dff19958
+def number_problem(
+    value,                    # What was given (the command line parses its text first)
+    whole:bool=False,         # A count: a whole number
+    low:float=0,              # The lowest value...
+    low_allowed:bool=False,   # ...allowed itself (else: only values above it)
+    high:float=math.inf,      # Values must stay below this
+)->str|None:
+    "What a number must be, when `value` is not a finite number (whole, when asked) in its range; None when it is. The one rule for the library's checks and the command line's flags."
+    kind = numbers.Integral if whole else numbers.Real
+    if (isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
+        and (low <= value if low_allowed else low < value) and value < high): return None
+    bound = (f"of at least {low}" if low_allowed else f"above {low}") + (f" and below {high:,}" if high < math.inf else "")
+    return f"give {'a whole' if whole else 'a finite'} number {bound}"
+
 def check_number(
     name:str,                 # The option, e.g. 'batch_size'
     value,                    # What was given
@@ -93,11 +108,8 @@ def check_number(
 ):
     "An error naming the fix unless `value` is a finite number (whole, when asked) in its range (or None, when allowed)."
     if value is None and none: return
-    kind = numbers.Integral if whole else numbers.Real
-    if (isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
-        and (low <= value if low_allowed else low < value) and value < high): return
-    bound = (f"of at least {low}" if low_allowed else f"above {low}") + (f" and below {high:,}" if high < math.inf else "")
-    raise BadInput(f"{name}={value!r}: give {'a whole' if whole else 'a finite'} number {bound}. Fix: {option(name, example)}.")
+    if problem := number_problem(value, whole, low, low_allowed, high):
+        raise BadInput(f"{name}={value!r}: {problem}. Fix: {option(name, example)}.")
 
 # %% ../nbs/10_settings.ipynb #f1467f51
 def data_source(
@@ -248,11 +260,15 @@ def checkpoint_label(checkpoint:str|Path)->str:
     return path.name if path.is_dir() else str(checkpoint)
 
 # %% ../nbs/10_settings.ipynb #dc300d6e
+def claims_checked()->bool:
+    "Are the chapters' claims about a trained model's outputs to be checked? In full-data runs made for the course (`make notebooks` sets `EMOTION_CHECK_CLAIMS=1`), whatever the model; a reader's own run checks only what holds for any model."
+    return env_flag(CHECK_CLAIMS_ENV) and not fast_mode()
+
 def committed_setting(checkpoint:str|Path)->bool:
-    "Are the chapters' quoted figures to be checked: outputs being made for the course (`make notebooks` sets `EMOTION_CHECK_FIGURES=1`) with the course model, the full data and a CPU?"
-    if os.environ.get("EMOTION_CHECK_FIGURES") != "1": return False  # a reader's own run: other hardware, other last digits
+    "Are the exact figures the chapters quote to be checked: `claims_checked()`, with the course model, on a CPU (the setting of the committed outputs)?"
+    if not claims_checked(): return False  # a reader's own run: other hardware, other last digits
     import torch
-    return not fast_mode() and checkpoint_label(checkpoint).startswith(COURSE_CHECKPOINT) and not torch.cuda.is_available()
+    return checkpoint_label(checkpoint).startswith(COURSE_CHECKPOINT) and not torch.cuda.is_available()
 
 # %% ../nbs/10_settings.ipynb #a47ded48
 def get_device(device:str|None=None):
