@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from emotion_nbdev.settings import get_device, resolve_checkpoint
+from emotion_nbdev.settings import get_device
+from emotion_nbdev.hub import resolve_checkpoint
 from emotion_nbdev.data import load_emotions
 from emotion_nbdev.features import extract_hidden_states
 

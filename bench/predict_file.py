@@ -27,7 +27,8 @@ def peak_rss_mib()->float|None:
 def classifier_folder(folder:Path, base:str|None)->Path:
     "A saved 6-class classifier: on `base` (untrained head), else on a tiny random BERT."
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from emotion_nbdev.settings import EMOTIONS, resolve_checkpoint
+    from emotion_nbdev.settings import EMOTIONS
+    from emotion_nbdev.hub import resolve_checkpoint
     from emotion_nbdev.tiny import tiny_checkpoint
     base = base or str(tiny_checkpoint(folder/"encoder"))
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=6, id2label=dict(enumerate(EMOTIONS)),
@@ -62,7 +63,7 @@ def main():
     args = parser.parse_args()
     if args._one: return one_file(*args._one)
 
-    from emotion_nbdev.settings import offline_checkpoint
+    from emotion_nbdev.hub import offline_checkpoint
     from emotion_nbdev.data import load_emotions
     from emotion_nbdev.inference import EmotionClassifier
     from emotion_nbdev.predict_files import predict_file

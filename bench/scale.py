@@ -29,7 +29,8 @@ def main():
     args = parser.parse_args()
 
     import numpy as np, pandas as pd
-    from emotion_nbdev.settings import EMOTIONS, cpu_count, offline_checkpoint
+    from emotion_nbdev.settings import EMOTIONS, cpu_count
+    from emotion_nbdev.hub import offline_checkpoint
     from emotion_nbdev.data import load_emotions
     from emotion_nbdev.int8 import export_onnx
     from emotion_nbdev.predict_files import predict_file

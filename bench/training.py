@@ -37,7 +37,8 @@ def throughput(steps, repeats, names):
     "Samples/s of `steps` training steps for each variant (same data, seed and batches), median over repeats; validation after."
     import time
     from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer
-    from emotion_nbdev.settings import resolve_checkpoint, seed_everything
+    from emotion_nbdev.settings import seed_everything
+    from emotion_nbdev.hub import resolve_checkpoint
     from emotion_nbdev.data import load_emotions
     from emotion_nbdev.finetune import compute_metrics, default_recipe, training_args
     from emotion_nbdev.training import recipe_model

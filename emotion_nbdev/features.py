@@ -15,7 +15,9 @@ from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
 from sklearn.metrics import accuracy_score, f1_score, confusion_matrix, ConfusionMatrixDisplay
 
-from .settings import BadInput, cache_dir, get_device, resolve_checkpoint
+from .errors import BadInput
+from .settings import cache_dir, get_device
+from .hub import resolve_checkpoint
 from .outputs import cache_key, cached_arrays, checkpoint_id
 from .tokenization import padded_batches
 
@@ -130,7 +132,7 @@ def extract_hidden_states(
 # %% ../nbs/03_features.ipynb #ad2366c5
 def cached_features(
     texts:list[str],               # Tweets to embed
-    checkpoint:str|None=None,      # Encoder; default: `settings.resolve_checkpoint()`
+    checkpoint:str|None=None,      # Encoder; default: `hub.resolve_checkpoint()`
     pooling:str="cls",             # 'cls' or 'mean'
     batch_size:int=256,            # Rows per forward pass
     max_length:int|None=None,      # Truncation length

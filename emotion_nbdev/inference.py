@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .settings import BadInput, logger, option
+from .errors import BadInput, Option
+from .settings import logger
 from .files import check_model_dir, is_blank, validate_texts
 from .int8 import OnnxBackend, TorchBackend, export_onnx, max_input_length, text_encoder
 from .tokenization import padded_batches
@@ -28,7 +29,7 @@ def softmax(logits:np.ndarray)->np.ndarray:
 # %% ../nbs/06_inference.ipynb #e456cbad
 def _not_numbers(broken:int, texts:int)->BadInput:
     return BadInput(f"The model gave no numbers (NaN or infinity) for {broken} of {texts} texts: its weights are damaged, e.g. by a "
-                    "training run that diverged. Fix: train the model again (with a smaller learning rate), or use another model folder.")
+                    "training run that diverged.", "train the model again (with a smaller learning rate), or use another model folder.")
 
 # %% ../nbs/06_inference.ipynb #372d4f79
 class PredictionRows:
@@ -67,7 +68,7 @@ class PredictionRows:
     def classify(self, text:str)->dict:
         "Probability of each class for a single text: the lowest-latency call (one batch, no DataFrame)."
         if not isinstance(text, str) or is_blank(text):
-            raise BadInput(f"Cannot classify {text!r}: not a non-empty string. Fix: pass the text of a tweet.")
+            raise BadInput(f"Cannot classify {text!r}: not a non-empty string.", "pass the text of a tweet.")
         probs = self.probabilities([text])[0][0]
         if not np.isfinite(probs).all(): raise _not_numbers(1, 1)
         return dict(zip(self.label_names, probs.tolist()))
@@ -78,7 +79,7 @@ class EmotionClassifier(PredictionRows):
     def __init__(
         self,
         model_dir:str|Path="models/emotion-classifier", # Folder saved by `train_classifier` / `emotion-nbdev train`
-        backend:str="torch",        # 'torch', or 'onnx' (int8 ONNX Runtime: fastest on CPU, Appendix H)
+        backend:str="torch",        # 'torch', or 'onnx' (int8 ONNX Runtime: fastest on CPU, Appendix J)
         device=None,                # torch backend: default `settings.get_device()`
         max_length:int|None=None,   # Truncate longer texts; default: the model's maximum (at most 512)
         threads:int|None=None,      # onnx backend: batches run in parallel (default: one per core)
@@ -89,8 +90,8 @@ class EmotionClassifier(PredictionRows):
         self.encode, self.pad_id = text_encoder(self.model_dir)
         longest = max_input_length(self.model_dir)
         if max_length is not None and not 2 < max_length <= longest:
-            raise BadInput(f"max_length={max_length}: this model reads 3 to {longest} tokens. Fix: leave it unset, or "
-                             f"{option('max_length', longest)}.")
+            raise BadInput(f"max_length={max_length}: this model reads 3 to {longest} tokens.",
+                           ("leave it unset, or ", Option("max_length", longest)))
         self.max_length = max_length or longest
         if backend == "torch": self.backend = TorchBackend(self.model_dir, device)
         elif backend == "onnx": self.backend = OnnxBackend(export_onnx(self.model_dir), threads)

@@ -10,7 +10,9 @@ import time
 
 import numpy as np
 
-from .settings import BadInput, check_number, get_device, resolve_checkpoint
+from .errors import BadInput, check_number
+from .settings import get_device
+from .hub import resolve_checkpoint
 
 # %% auto #0
 __all__ = ['PADDING_STRATEGIES', 'load_tokenizer', 'tokenize', 'token_lengths', 'plot_token_lengths', 'length_batches',
@@ -18,7 +20,7 @@ __all__ = ['PADDING_STRATEGIES', 'load_tokenizer', 'tokenize', 'token_lengths', 
 
 # %% ../nbs/02_tokenization.ipynb #6ac48952
 def load_tokenizer(checkpoint:str|None=None):
-    "The tokenizer of `checkpoint` (resolved as in `settings.resolve_checkpoint`)."
+    "The tokenizer of `checkpoint` (resolved as in `hub.resolve_checkpoint`)."
     from transformers import AutoTokenizer
     return AutoTokenizer.from_pretrained(resolve_checkpoint(checkpoint))
 

@@ -11,8 +11,9 @@ from datasets import Dataset
 from emotion_nbdev.cli import main
 from emotion_nbdev.files import check_model_dir, is_blank, label_key, read_lines, sorted_labels, table_rows, text_rows
 from emotion_nbdev.own_data import load_labelled, split_dataset
-from emotion_nbdev.settings import (BOOK_CHECKPOINT, COURSE_CHECKPOINT, BadInput, BadType, NotFound, Unreachable, UserError, looks_like_path,
-                                    offline_checkpoint, resolve_checkpoint)
+from emotion_nbdev.errors import BadInput, BadType, NotFound, Unreachable, UserError
+from emotion_nbdev.settings import BOOK_CHECKPOINT, COURSE_CHECKPOINT
+from emotion_nbdev.hub import looks_like_path, offline_checkpoint, resolve_checkpoint
 
 
 def run_main(capsys, *args):
@@ -310,7 +311,7 @@ def test_offline_sends_nothing_and_uses_the_same_model(online, fake_hub, logged)
     start = time.perf_counter()
     chosen = resolve_checkpoint()
     assert time.perf_counter() - start < 2 and FakeHub.asked == []
-    from emotion_nbdev.settings import _in_hub_cache
+    from emotion_nbdev.hub import _in_hub_cache
     if not _in_hub_cache(COURSE_CHECKPOINT):  # the course model's own files, from the offline package: not another model
         assert chosen == str(offline_checkpoint())
         assert [m for m in logged if "offline copy" in m and COURSE_CHECKPOINT in m]

