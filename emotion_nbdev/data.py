@@ -20,7 +20,7 @@ __all__ = ['FAST_ROWS', 'load_emotions', 'fast_subset', 'to_frame', 'plot_label_
 
 # %% ../nbs/01_data.ipynb #1ed3547d
 def load_emotions(
-    source:str|pd.DataFrame|None=None, # None: the emotion tweets ($EMOTION_DATA_DIR, else the Hub); or your own data (Appendix E)
+    source:str|pd.DataFrame|None=None, # None: the emotion tweets ($EMOTION_DATA_DIR, else the Hub); or your own data (Appendix F)
     **options,
 )->DatasetDict: # train / validation / test, each with a `text` column and a `ClassLabel` `label`
     "The emotion tweets, or your own labelled data read with `options` (text_col, label_col, label_names, delimiter, errors)."
@@ -29,7 +29,7 @@ def load_emotions(
         with hub_errors(HUB_DATASET):  # offline: an error that says what to do
             emotions = load_dataset(HUB_DATASET)  # the book's call
         return load_labelled(emotions, **options) if options else emotions
-    return load_labelled(source, **options)  # a folder of CARER files, a CSV/JSON file, a DataFrame... (Appendix E)
+    return load_labelled(source, **options)  # a folder of CARER files, a CSV/JSON file, a DataFrame... (Appendix F)
 
 # %% ../nbs/01_data.ipynb #ad36f5db
 FAST_ROWS = {"train": 2000, "validation": 500, "test": 500}

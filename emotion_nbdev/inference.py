@@ -13,7 +13,8 @@ import numpy as np
 
 from .errors import BadInput, Option
 from .settings import logger
-from .files import check_model_dir, is_blank, validate_texts
+from .files import is_blank, validate_texts
+from .model_folders import check_model_dir
 from .int8 import OnnxBackend, TorchBackend, export_onnx, max_input_length, text_encoder
 from .tokenization import padded_batches
 
@@ -79,7 +80,7 @@ class EmotionClassifier(PredictionRows):
     def __init__(
         self,
         model_dir:str|Path="models/emotion-classifier", # Folder saved by `train_classifier` / `emotion-nbdev train`
-        backend:str="torch",        # 'torch', or 'onnx' (int8 ONNX Runtime: fastest on CPU, Appendix J)
+        backend:str="torch",        # 'torch', or 'onnx' (int8 ONNX Runtime: fastest on CPU, Appendix K)
         device=None,                # torch backend: default `settings.get_device()`
         max_length:int|None=None,   # Truncate longer texts; default: the model's maximum (at most 512)
         threads:int|None=None,      # onnx backend: batches run in parallel (default: one per core)

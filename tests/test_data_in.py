@@ -9,7 +9,8 @@ import pytest
 from datasets import Dataset
 
 from emotion_nbdev.cli import main
-from emotion_nbdev.files import check_model_dir, is_blank, label_key, read_lines, sorted_labels, table_rows, text_rows
+from emotion_nbdev.files import is_blank, label_key, read_lines, sorted_labels, table_rows, text_rows
+from emotion_nbdev.model_folders import check_model_dir
 from emotion_nbdev.own_data import load_labelled, split_dataset
 from emotion_nbdev.errors import BadInput, BadType, NotFound, Unreachable, UserError
 from emotion_nbdev.settings import BOOK_CHECKPOINT, COURSE_CHECKPOINT

@@ -141,7 +141,7 @@ def test_each_chapter_ends_with_exercises(notebook):
     assert all(i.startswith(chapter) for i in ids) and len(set(ids)) == len(ids), ids
     assert 4 <= len(ids) <= 6 and sum("-e" in i for i in ids) >= 2 and sum("-q" in i for i in ids) >= 2, ids
     assert set(ids) == {q for q in CHECKERS if q.startswith(chapter)}, ids
-    assert "(23_solutions.ipynb)" in cells[0].source
+    assert "(25_solutions.ipynb)" in cells[0].source
     placeholders = [c.source for c in cells if c.cell_type == "code"
                     and any(mark in c.source for mark in ("# your code here", '"a", "b" or "c"', "# a few words"))]
     assert len(placeholders) == len(ids), placeholders

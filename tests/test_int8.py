@@ -7,7 +7,7 @@ import pytest
 
 from emotion_nbdev import int8
 from emotion_nbdev.inference import EmotionClassifier
-from emotion_nbdev.files import weight_files
+from emotion_nbdev.model_folders import weight_files
 from emotion_nbdev.int8 import INT8_FILE, STAMP_FILE, OnnxBackend, _current_export, _export, export_onnx
 from emotion_nbdev.errors import BadInput, NotFound
 from emotion_nbdev.settings import cpu_count

@@ -7,7 +7,7 @@ import pytest
 import torch
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
-from emotion_nbdev.cli import evaluate_report
+from emotion_nbdev.reports import evaluate_report
 from emotion_nbdev.data import load_emotions
 from emotion_nbdev.features import extract_hidden_states
 from emotion_nbdev.finetune import default_recipe

@@ -404,9 +404,8 @@ def modes(*folders_or_files)->dict:
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
-@pytest.mark.parametrize("umask,mode", [(0o022, "0o644"), (0o077, "0o600")])
-def test_every_file_written_gets_the_umasks_mode(reviews, tiny_model_dir, tmp_path, umask, mode):
-    "safetensors writes model.safetensors 0600: a model built by one user must load for another (0644 under umask 022)."
+def test_every_file_written_gets_the_umasks_mode(reviews, tiny_model_dir, tmp_path, umask=0o027, mode="0o640"):
+    "safetensors writes model.safetensors 0600, a temporary file is 0600 and a fixed mode would be 0644: under umask 027 every file is 0640."
     own = ["--data", reviews, "--text-col", "review", "--label-col", "sentiment"]
     run = lambda *args: subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, timeout=600,
                                        preexec_fn=lambda: os.umask(umask))
