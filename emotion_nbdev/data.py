@@ -12,7 +12,8 @@ import pandas as pd
 from datasets import DatasetDict, load_dataset
 
 from .settings import EMOTIONS, HUB_DATASET, data_source, fast_mode
-from .own_data import hub_errors, load_labelled
+from .hub import hub_errors
+from .own_data import load_labelled
 
 # %% auto #0
 __all__ = ['FAST_ROWS', 'load_emotions', 'fast_subset', 'to_frame', 'plot_label_frequencies', 'plot_words_per_tweet',

@@ -18,7 +18,7 @@ from sklearn.metrics import accuracy_score, f1_score, confusion_matrix, Confusio
 from .errors import BadInput
 from .settings import cache_dir, get_device
 from .hub import resolve_checkpoint
-from .outputs import cache_key, cached_arrays, checkpoint_id
+from .outputs import cached_arrays, fingerprint, model_fingerprint
 from .tokenization import padded_batches
 
 # %% auto #0
@@ -149,7 +149,7 @@ def cached_features(
         encoder = model or AutoModel.from_pretrained(checkpoint).to(get_device())
         return extract_features(texts, encoder, tokenizer or AutoTokenizer.from_pretrained(checkpoint), POOLINGS, batch_size,
                                 max_length=max_length, progress=progress)
-    key = cache_key("features", checkpoint_id(checkpoint), f"max_length={max_length}", texts=texts)
+    key = fingerprint("features", model_fingerprint(checkpoint), f"max_length={max_length}", texts=texts)
     found = cached_arrays(cache or cache_dir()/"features", key, POOLINGS, extract, f"features of {len(texts):,} texts", progress)
     return found[pooling]
 

@@ -7,14 +7,15 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/hub.html.md"""
 # %% ../nbs/12_hub.ipynb #38a5e1b4
 from __future__ import annotations
 import os, time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
-from .errors import BadInput, MissingPackage, NotFound, Unreachable
-from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, claims_checked, env_flag, logger
+from .errors import BadInput, MissingPackage, NotFound, Option, Unreachable, UserError
+from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV, claims_checked, env_flag, logger
 
 # %% auto #0
 __all__ = ['HUB_TIMEOUT', 'FILE_SUFFIXES', 'hub_endpoint', 'hub_answer', 'hub_reachable', 'looks_like_path', 'offline_checkpoint',
-           'resolve_checkpoint', 'checkpoint_label', 'committed_setting']
+           'resolve_checkpoint', 'checkpoint_label', 'committed_setting', 'hub_errors']
 
 # %% ../nbs/12_hub.ipynb #eeda9a36
 HUB_TIMEOUT = 5.0  # seconds to wait for the Hub's answer (a network that drops packets costs this, once a minute at most)
@@ -155,3 +156,33 @@ def committed_setting(checkpoint:str|Path)->bool:
     if not claims_checked(): return False  # a reader's own run: other hardware, other last digits
     import torch
     return checkpoint_label(checkpoint).startswith(COURSE_CHECKPOINT) and not torch.cuda.is_available()
+
+# %% ../nbs/12_hub.ipynb #0c7767cf
+@contextmanager
+def hub_errors(name:str):
+    "Around a Hub download of data set `name`: fail at once when the Hub is unreachable or has no such data set, and name the fix for any failure."
+    without_hub = (f"without the Hub, set {DATA_ENV} to a folder of CARER files (train.txt, val.txt, test.txt), "
+                   "or give a folder or file with ", Option("source", "PATH"))
+    not_found = lambda why="": NotFound(f"{name!r} is neither a local file or folder nor a data set on the Hugging Face Hub"
+                                        f"{f' ({why})' if why else ''}.", "check the spelling, or give the path of your data.")
+    offline = env_flag("HF_HUB_OFFLINE")
+    if offline:
+        from huggingface_hub import constants
+        if not constants.HF_HUB_OFFLINE:  # set after import: a download would still go to the network, and retry
+            raise Unreachable(f"{name!r} is not a local file or folder, and HF_HUB_OFFLINE was set after huggingface_hub was "
+                              "imported, so a download would not know it.", ("set HF_HUB_OFFLINE=1 before Python starts "
+                              "(restart the kernel) to read the local cache; ", without_hub))
+    status, why = hub_answer(name, "dataset")
+    if status == "unreachable" and not offline:
+        raise Unreachable(f"{name!r} is not a local file or folder, and the Hugging Face Hub is unreachable ({why}).", without_hub)
+    if status == "missing": raise not_found(why)
+    try: yield
+    except UserError: raise
+    except Exception as e:
+        if offline: raise Unreachable(f"{name!r} is not a local file or folder, and it could not be read from the local cache "
+                                      f"({type(e).__name__}; HF_HUB_OFFLINE is set, so the Hub was not asked).", without_hub) from None
+        if type(e).__name__ in ("DatasetNotFoundError", "RepositoryNotFoundError", "FileNotFoundError"): raise not_found() from None
+        if isinstance(e, OSError):
+            raise Unreachable(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}).", without_hub) from None
+        raise BadInput(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}).", "load it with "
+                       "`datasets.load_dataset` yourself and pass the DatasetDict.") from None

@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/int8.html.md"""
 
 # %% ../nbs/20_int8.ipynb #da49d4b9
 from __future__ import annotations
-import hashlib, json, logging, os, shutil, tempfile, warnings
+import json, logging, os, shutil, tempfile, warnings
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +16,7 @@ import numpy as np
 from .errors import BadInput, MissingPackage, Option
 from .settings import cpu_count, get_device, logger
 from .model_folders import check_model_dir, weight_files
-from .outputs import check_writable, output_lock, replace_with, write_atomic
+from .outputs import check_writable, file_digest, output_lock, read_record, replace_with, write_atomic
 
 # %% auto #0
 __all__ = ['ONNX_FORMAT', 'INT8_FILE', 'FP32_FILE', 'STAMP_FILE', 'max_input_length', 'text_encoder', 'TorchBackend', 'cls_only',
@@ -120,13 +120,10 @@ ONNX_FORMAT = 6  # bump when the export recipe or its record changes, so older e
 # ONNX Runtime's transformer optimizer: the encoders whose attention, layer norm and GELU it fuses with its BERT rules
 _ORT_FUSIONS = {"bert": "bert", "roberta": "bert", "distilbert": "bert"}
 INT8_FILE, FP32_FILE, STAMP_FILE = "model.int8.onnx", "model.fp32.onnx", "export.json"
-def _sha256(path:Path)->str:
-    with open(path, "rb") as f: return hashlib.file_digest(f, "sha256").hexdigest()
-
 def _record(path:Path)->dict:
     "What identifies a file's contents: size and time (cheap to check) and SHA-256 (for a copy, whose time is new)."
     stat = path.stat()
-    return dict(name=path.name, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=_sha256(path))
+    return dict(name=path.name, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=file_digest(path))
 
 def _unchanged(path:Path, record:dict)->str|None:
     "'same' when `path` still has the size and time of `record`, 'copied' when only its time changed, else None."
@@ -134,13 +131,12 @@ def _unchanged(path:Path, record:dict)->str|None:
     except OSError: return None
     if path.name != record["name"] or stat.st_size != record["size"]: return None
     if stat.st_mtime_ns == record["mtime_ns"]: return "same"
-    return "copied" if _sha256(path) == record["sha256"] else None
+    return "copied" if file_digest(path) == record["sha256"] else None
 
 def _read_stamp(out:Path, opset:int)->dict|None:
     "The record of the exports in `out` when it was written by this recipe, else None."
-    try: stamp = json.loads((out/STAMP_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError): return None
-    ok = isinstance(stamp, dict) and stamp.get("format") == ONNX_FORMAT and stamp.get("opset") == opset
+    stamp = read_record(out/STAMP_FILE)
+    ok = stamp is not None and stamp.get("format") == ONNX_FORMAT and stamp.get("opset") == opset
     return stamp if ok and isinstance(stamp.get("weights"), list) and isinstance(stamp.get("files"), dict) else None
 
 def _current_export(model_dir:Path, name:str, opset:int)->tuple[Path|None, str]:

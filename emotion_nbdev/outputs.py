@@ -16,7 +16,8 @@ from .settings import logger
 # %% auto #0
 __all__ = ['STDIO', 'LOCK_SUFFIX', 'DiskFull', 'InUse', 'is_stdio', 'output_target', 'is_stream', 'disk_full', 'full_disk',
            'new_file_mode', 'replace_with', 'write_atomic', 'check_writable', 'replace_or_another', 'check_output',
-           'csv_cell', 'output_lock', 'checkpoint_id', 'cache_key', 'cached_arrays']
+           'csv_cell', 'output_lock', 'file_digest', 'fingerprint', 'model_fingerprint', 'cached_arrays', 'read_record',
+           'plain', 'record_changes']
 
 # %% ../nbs/16_outputs.ipynb #cab3b45b
 STDIO = "-"  # as a file name: standard input, or standard output
@@ -208,26 +209,38 @@ def output_lock(
         if os.name == "nt": lock.unlink(missing_ok=True)  # Windows deletes no file that is open
 
 # %% ../nbs/16_outputs.ipynb #3b0f94ee
-def checkpoint_id(checkpoint:str|Path)->str:
-    "A stable id for a model: its name, or for a local folder its path with the name, size and modification time of each file."
-    path = Path(checkpoint).expanduser()
-    if not path.is_dir(): return str(checkpoint)
-    stats = sorted((f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in path.iterdir() if f.is_file())
-    return json.dumps([str(path.resolve()), stats])
+_FILE_DIGESTS = {}  # (path, size, time) -> SHA-256 of the contents: a process reads a large file once while it is unchanged
 
-def cache_key(
-    *parts,              # What decides the result besides the texts: a model id, settings (as text)
-    texts:list[str]=(),  # Every input text, in order
+def file_digest(path:str|Path)->str:
+    "SHA-256 of the contents of file `path`, read once per process while its size and time stay the same."
+    path = Path(path); info = path.stat()
+    key = (str(path.resolve()), info.st_size, info.st_mtime_ns)
+    if key not in _FILE_DIGESTS:
+        with open(path, "rb") as f: _FILE_DIGESTS[key] = hashlib.file_digest(f, "sha256").hexdigest()
+    return _FILE_DIGESTS[key]
+
+def fingerprint(
+    *parts,              # What decides a result: names, settings, label lists (each as its `str`)
+    texts:list[str]=(),  # Texts, in order
+    files=(),            # Files whose contents decide it: a model's weights, say
 )->str:                  # 24 hex digits of SHA-256
-    "A key that changes with any of `parts` or `texts` (their number, order or any character)."
+    "The one fingerprint of this project: it changes with any of `parts`, with the texts (their number, order or any character) and with any byte of `files`."
     digest = hashlib.sha256()
     for part in (*map(str, parts), str(len(texts))): digest.update(part.encode() + b"\0")
     for text in texts: digest.update(text.encode() + b"\0")
+    for file in files: digest.update(file_digest(file).encode() + b"\0")
     return digest.hexdigest()[:24]
+
+def model_fingerprint(checkpoint:str|Path)->str:
+    "What identifies a model: a Hub id as it is; a local folder by the names and contents of its files, so a model saved again in place is another model."
+    path = Path(checkpoint).expanduser()
+    if not path.is_dir(): return str(checkpoint)
+    files = sorted(f for f in path.iterdir() if f.is_file())
+    return fingerprint(*(f.name for f in files), files=files)
 
 def cached_arrays(
     folder:str|Path,      # Cache folder (created when missing)
-    key:str,              # What the arrays were made from: a `cache_key`
+    key:str,              # What the arrays were made from: a `fingerprint`
     names:tuple,          # Arrays made together, e.g. ('cls', 'mean'): stored as `<key>.<name>.npy`
     make,                 # Called on a miss: returns {name: array} with every one of `names`
     what:str="arrays",    # For the log line, e.g. 'features of 2,000 texts'
@@ -250,3 +263,23 @@ def cached_arrays(
         buffer = io.BytesIO(); np.save(buffer, arrays[name])
         write_atomic(path, buffer.getvalue())
     return {name: arrays[name] for name in names}
+
+# %% ../nbs/16_outputs.ipynb #0de3acd5
+def read_record(path:str|Path)->dict|None:
+    "A run's record (a JSON object), or None when it is missing or damaged."
+    try: record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError): return None
+    return record if isinstance(record, dict) else None
+
+def plain(value):
+    "A number as a person writes it: 3.0 as 3, 2.0000000000000002e-05 as 2e-05."
+    return (int(value) if value.is_integer() else float(f"{value:g}")) if isinstance(value, float) else value
+
+def record_changes(
+    recorded:dict,      # What an interrupted run depended on, as its record says
+    current:dict,       # The same for this run, in the order its changes are told
+    described:dict={},  # name -> f(was, now), for what no option sets back (the data, say)
+)->list:
+    "What differs between `recorded` and `current`, each as the text that sets it back: the option `name` as it was, or `described[name](was, now)`."
+    return [described[name](recorded.get(name), now) if name in described else (Option(name, plain(recorded.get(name))), f" (now {plain(now)!r})")
+            for name, now in current.items() if recorded.get(name) != now]

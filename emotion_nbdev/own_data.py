@@ -8,21 +8,20 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/own_data.html.md"""
 from __future__ import annotations
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
-from .errors import BadInput, BadType, NotFound, Option, Unreachable, UserError
-from .settings import DATA_ENV, EMOTIONS, HUB_DATASET, env_flag, logger
-from .hub import hub_answer, looks_like_path
+from .errors import BadInput, BadType, NotFound, Option
+from .settings import DATA_ENV, EMOTIONS, HUB_DATASET, logger
+from .hub import hub_errors, looks_like_path
 from .files import (NestedValue, case_clash, case_clash_message, check_file, is_blank, label_key, missing_column,
                                  read_lines, sorted_labels, table_rows)
 
 # %% auto #0
-__all__ = ['CARER_FILES', 'ClassName', 'read_carer', 'load_carer_folder', 'hub_errors', 'load_labelled', 'split_dataset']
+__all__ = ['CARER_FILES', 'ClassName', 'read_carer', 'load_carer_folder', 'load_labelled', 'split_dataset']
 
 # %% ../nbs/15_own_data.ipynb #a3002b30
 class ClassName(str):
@@ -247,36 +246,6 @@ def _from_tables(
     if named: label_ids = _ids_of_names(tables, names) or label_ids  # integer labels 0..n-1 named by the n names given
     return DatasetDict({split: _make_dataset(*_collect(rows, label_ids, origin, errors, named), names)
                         for split, (origin, rows) in tables.items()})
-
-# %% ../nbs/15_own_data.ipynb #0c7767cf
-@contextmanager
-def hub_errors(name:str):
-    "Around a Hub download of data set `name`: fail at once when the Hub is unreachable or has no such data set, and name the fix for any failure."
-    fix = without_hub = (f"without the Hub, set {DATA_ENV} to a folder of CARER files (train.txt, val.txt, test.txt), "
-                         "or give a folder or file with ", Option("source", "PATH"))
-    not_found = lambda why="": NotFound(f"{name!r} is neither a local file or folder nor a data set on the Hugging Face Hub"
-                                        f"{f' ({why})' if why else ''}.", "check the spelling, or give the path of your data.")
-    offline = env_flag("HF_HUB_OFFLINE")
-    if offline:
-        from huggingface_hub import constants
-        if not constants.HF_HUB_OFFLINE:  # set after import: a download would still go to the network, and retry
-            raise Unreachable(f"{name!r} is not a local file or folder, and HF_HUB_OFFLINE was set after huggingface_hub was "
-                              "imported, so a download would not know it.", "set HF_HUB_OFFLINE=1 before Python starts "
-                              f"(restart the kernel) to read the local cache; {without_hub}.")
-    status, why = hub_answer(name, "dataset")
-    if status == "unreachable" and not offline:
-        raise Unreachable(f"{name!r} is not a local file or folder, and the Hugging Face Hub is unreachable ({why}). {fix}")
-    if status == "missing": raise not_found(why)
-    try: yield
-    except UserError: raise
-    except Exception as e:
-        if offline: raise Unreachable(f"{name!r} is not a local file or folder, and it could not be read from the local cache "
-                                      f"({type(e).__name__}; HF_HUB_OFFLINE is set, so the Hub was not asked). {fix}") from None
-        if type(e).__name__ in ("DatasetNotFoundError", "RepositoryNotFoundError", "FileNotFoundError"): raise not_found() from None
-        if isinstance(e, OSError):
-            raise Unreachable(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}). {fix}") from None
-        raise BadInput(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}).", "load it with "
-                       "`datasets.load_dataset` yourself and pass the DatasetDict.") from None
 
 # %% ../nbs/15_own_data.ipynb #2fcee785
 def load_labelled(

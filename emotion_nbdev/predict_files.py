@@ -14,7 +14,8 @@ from .errors import AlreadyExists, BadInput, NotWritable, Option, UserError, che
 from .settings import logger
 from .files import DELIMITERS, missing_column, text_rows
 from .model_folders import check_model_dir, weight_files
-from .outputs import (check_output, csv_cell, disk_full, full_disk, is_stdio, is_stream, output_lock, replace_or_another,
+from .outputs import (check_output, csv_cell, disk_full, fingerprint, full_disk, is_stdio, is_stream, output_lock, read_record,
+                                   record_changes, replace_or_another,
                                    output_target, replace_with, write_atomic)
 from .inference import EmotionClassifier
 from .int8 import max_input_length
@@ -89,19 +90,6 @@ def _stdin():
     yield getattr(sys.stdin, "buffer", sys.stdin)
 
 # %% ../nbs/19_predict_files.ipynb #badf8e66
-_FINGERPRINTS = {}  # (file, size, time) of the files hashed -> their fingerprint: a process hashes a model once
-
-def _fingerprint(files:list[Path])->str:
-    "A short SHA-256 of the contents of `files`."
-    key = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
-    if key not in _FINGERPRINTS:
-        digest = hashlib.sha256()
-        for file in files:
-            with open(file, "rb") as f:
-                while block := f.read(1 << 20): digest.update(block)
-        _FINGERPRINTS[key] = digest.hexdigest()[:16]
-    return _FINGERPRINTS[key]
-
 def _model_identity(classifier, model_dir, backend:str, max_length:int|None)->dict:
     "What the predictions depend on: the model folder, a fingerprint of its weights, its labels in order, the backend, max_length."
     if classifier is not None:  # a stand-in may not say all of it: what it does not say is None, and not compared
@@ -112,30 +100,37 @@ def _model_identity(classifier, model_dir, backend:str, max_length:int|None)->di
         id2label = json.loads((folder/"config.json").read_text(encoding="utf-8"))["id2label"]
         labels, max_length = [id2label[str(i)] for i in range(len(id2label))], max_length or max_input_length(folder)
     weights = weight_files(Path(folder)) if folder else []  # one file, or the shards of a large model
-    return dict(folder=str(Path(folder).resolve()) if folder else None, weights=_fingerprint(weights) if weights else None,
+    return dict(folder=str(Path(folder).resolve()) if folder else None, weights=fingerprint(files=weights) if weights else None,
                 labels=labels, backend=backend, max_length=max_length)
 
-def _changes(old:dict, new:dict)->list[str]:
+def _depends(run:dict)->dict:
+    "What a prediction run depends on, flat, in the order its changes are told."
+    source, model = run.get("source", {}), run.get("model", {})
+    return dict(input=source.get("input"), contents={k: v for k, v in source.items() if k not in ("input", "text_col")},
+                text_col=source.get("text_col"), model_dir=model.get("folder"), weights=model.get("weights"),
+                labels=model.get("labels"), backend=model.get("backend"), max_length=model.get("max_length"))
+
+def _changes(old:dict, new:dict)->list:
     "What the interrupted run recorded in `old` that differs now, each as the option that sets it back."
-    said, (was, now), (model, current) = [], (old.get("source", {}), new["source"]), (old.get("model", {}), new["model"])
-    differ = lambda name: None not in (model.get(name), current[name]) and model.get(name) != current[name]
-    if was.get("input") != now["input"]: said.append(f"the input {was.get('input')} (now {now['input']})")
-    elif {k: v for k, v in was.items() if k != "text_col"} != {k: v for k, v in now.items() if k != "text_col"}:
-        said.append(f"the input {now['input']} as it was then (it has changed since)")
-    if was.get("text_col") != now["text_col"]: said.append((Option("text_col", was.get("text_col")), f" (now {now['text_col']!r})"))
-    if differ("folder"): said.append((Option("model_dir", model.get("folder")), f" (now {current['folder']})"))
-    elif differ("weights"): said.append(f"the model in {current['folder']} as it was then (it was saved again since)")
-    elif model.get("labels") != current["labels"]: said.append(f"a model with labels {model.get('labels')} (now {current['labels']})")
-    said += [(Option(name, model.get(name)), f" (now {current[name]!r})") for name in ("backend", "max_length") if differ(name)]
+    was, now = _depends(old), _depends(new)
+    for name in ("model_dir", "weights", "backend", "max_length"):  # a stand-in classifier does not say all: not compared
+        if None in (was[name], now[name]): was[name] = now[name]
+    if was["input"] != now["input"]: was["contents"] = now["contents"]  # told once: another input
+    if was["model_dir"] != now["model_dir"]: was["weights"], was["labels"] = now["weights"], now["labels"]  # another model
+    elif was["weights"] != now["weights"]: was["labels"] = now["labels"]
+    said = record_changes(was, now, dict(
+        input=lambda a, b: f"the input {a} (now {b})", contents=lambda a, b: f"the input {now['input']} as it was then (it has changed since)",
+        model_dir=lambda a, b: (Option("model_dir", a), f" (now {b})"),
+        weights=lambda a, b: f"the model in {now['model_dir']} as it was then (it was saved again since)",
+        labels=lambda a, b: f"a model with labels {a} (now {b})"))
     if old.get("columns") != new["columns"] and not said:  # e.g. another delimiter
         said.append((f"the columns {old.get('columns')} (now {new['columns']}; another ", Option("delimiter", "<character>"), "?)"))
     return said
 
 def _record(state_file:Path)->dict|None:
     "The record of an interrupted run, or None when it is missing, damaged or from a version that did not record what it depends on."
-    try: record = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError): return None
-    return record if isinstance(record, dict) and isinstance(record.get("run"), dict) and "bytes" in record else None
+    record = read_record(state_file)
+    return record if record and isinstance(record.get("run"), dict) and "bytes" in record else None
 
 # %% ../nbs/19_predict_files.ipynb #7c3404b4
 class _Stopped(Exception): "A malformed row (errors='raise') or an unreadable line, met after the rows before it were yielded."

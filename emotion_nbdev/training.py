@@ -6,7 +6,7 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/training.html.md"""
 
 # %% ../nbs/17_training.ipynb #2bc29f64
 from __future__ import annotations
-import hashlib, json, math, os, shutil, tempfile, time
+import json, math, os, shutil, tempfile, time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -18,7 +18,8 @@ from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
 from .errors import AlreadyExists, BadInput, Option, UserError, check_number, joined, spell
 from .settings import cache_dir, cpu_count, fast_mode, logger, seed_everything
 from .hub import checkpoint_label, resolve_checkpoint
-from .outputs import check_writable, disk_full, full_disk, output_lock, replace_with, write_atomic
+from .outputs import (check_writable, disk_full, fingerprint, full_disk, output_lock, read_record, record_changes,
+                                   replace_with, write_atomic)
 from .data import FAST_ROWS, fast_subset, load_emotions
 from .own_data import split_dataset
 from .tokenization import tokenize
@@ -144,11 +145,6 @@ def _entries(output_dir:Path)->list[Path]:
     "What `output_dir` holds, besides the lock of a run that is starting in it."
     return [p for p in output_dir.iterdir() if p.name != RUN_LOCK] if output_dir.is_dir() else []
 
-def _read_record(output_dir:Path)->dict|None:
-    try: record = json.loads((output_dir/RUN_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError): return None
-    return record if isinstance(record, dict) else None
-
 def _ours(output_dir:Path)->bool:
     "Was `output_dir` made by a training run of this project (this version or an earlier one)?"
     if (output_dir/RUN_MARKER).is_file(): return True
@@ -165,18 +161,12 @@ def _refuse_foreign(output_dir:Path):
         raise AlreadyExists(f"{output_dir} holds files that no training run of emotion_nbdev wrote ({shown}); "
                             "they are left alone.", ("choose a new or empty folder with ", Option("output_dir", "DIR")))
 
-def _run_changes(old:dict, new:dict)->list[str]:
+def _run_changes(old:dict, new:dict)->list:
     "What the interrupted run recorded in `old` that differs now, each as the option that sets it back."
-    said = []
-    if old.get("data") != new["data"]: said.append("other data (its texts or labels differ from this run's)")
-    if old.get("labels") != new["labels"]: said.append(f"the labels {old.get('labels')} (now {new['labels']})")
-    was = {name: old.get(name) for name in ("checkpoint", "seed", "freeze_body", "max_length", "rows")} | (old.get("recipe") or {})
-    now = {name: new[name] for name in ("checkpoint", "seed", "freeze_body", "max_length", "rows")} | new["recipe"]
-    return said + [(Option(name, _plain(was.get(name))), f" (now {_plain(value)!r})") for name, value in now.items() if was.get(name) != value]
-
-def _plain(value):
-    "A number as a person writes it: 3.0 as 3."
-    return (int(value) if value.is_integer() else float(f"{value:g}")) if isinstance(value, float) else value
+    names = ("data", "labels", "checkpoint", "seed", "freeze_body", "max_length", "rows")
+    flat = lambda run: {name: run.get(name) for name in names} | (run.get("recipe") or {})
+    return record_changes(flat(old), flat(new), dict(data=lambda was, now: "other data (its texts or labels differ from this run's)",
+                                                     labels=lambda was, now: f"the labels {was} (now {now})"))
 
 def _prepare_output_dir(output_dir:Path, overwrite:bool, resume:bool, run:dict)->tuple[dict, bool]:
     "Under its lock, check `output_dir`: new, empty, or ours with permission to replace or resume; (the run record to write, resume?)."
@@ -185,7 +175,7 @@ def _prepare_output_dir(output_dir:Path, overwrite:bool, resume:bool, run:dict)-
         if resume: logger.warning(f"resume=True but {output_dir} holds no run yet: training from the start")
         return fresh, False
     _refuse_foreign(output_dir)
-    record = _read_record(output_dir) or {}
+    record = read_record(output_dir/RUN_MARKER) or {}
     finished = record.get("state") == "finished" if "state" in record else (output_dir/"metrics.json").is_file()
     if not (overwrite or resume):
         what = "a trained model" if finished else "an unfinished run"
@@ -281,13 +271,10 @@ def _check_settings(recipe:dict, max_length:int, checkpoint:str):
         raise BadInput(f"max_length={max_length}: the model reads 3 to {positions} tokens.", Option("max_length", min(128, positions or 128)))
 
 def _data_fingerprint(data:DatasetDict)->str:
-    "A short SHA-256 of every split's texts and labels (and label names): a resumed run must train on the same."
-    digest = hashlib.sha256()
-    for split in sorted(data):
-        digest.update(json.dumps([split, data[split].features["label"].names, len(data[split])]).encode())
-        for batch in data[split].select_columns(["text", "label"]).iter(batch_size=10_000):
-            digest.update(json.dumps([batch["text"], batch["label"]]).encode())
-    return digest.hexdigest()[:16]
+    "The `fingerprint` of every split's texts, labels and label names: a resumed run must train on the same."
+    splits = sorted(data)
+    return fingerprint(*(json.dumps([split, data[split].features["label"].names, list(data[split]["label"])]) for split in splits),
+                       texts=[text for split in splits for text in data[split]["text"]])
 
 def _validation_split(data:DatasetDict, seed:int)->tuple[DatasetDict, dict|None]:
     "`data` with a validation split: its own, else a seeded share of train (stratified when every class can give one); and what was done."
@@ -328,7 +315,7 @@ def _claim_output_dir(output_dir:Path, overwrite:bool, resume:bool, run:dict, ar
             if resuming and last is None: logger.warning(f"resume=True but {output_dir} holds no checkpoint yet: training from the start")
             write_atomic(marker, json.dumps({**record, "resume_from": last}, indent=2))
             return record, last
-        record = _read_record(output_dir) or {}
+        record = read_record(output_dir/RUN_MARKER) or {}
         if record.get("state") != "running" or record.get("run") != run:  # the main process refused: it says why
             raise BadInput(f"the main process did not start a run in {output_dir}: see its error.")
         return record, record.get("resume_from")

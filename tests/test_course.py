@@ -58,3 +58,22 @@ def test_no_private_helper_crosses_modules():
                     isinstance(node, ast.ImportFrom) and node.level):
                 private = [a.name for a in node.names if a.name.startswith("_")]
                 assert not private, f"{module.name} imports {private} from {node.module}"
+
+
+def test_appendix_letters_name_the_right_appendix():
+    "Appendices are lettered A, B, ... in file order, and every 'Appendix X' a reader meets (chapters, appendices, README, landing page) names that appendix."
+    import re
+    appendices = sorted(p for p in (ROOT/"nbs").glob("[1-9][0-9]_*.ipynb") if not p.stem.endswith("solutions"))
+    titles = [nbformat.read(p, as_version=4).cells[0].source.splitlines()[0] for p in appendices]
+    letters = [re.match(r"# Appendix ([A-Z]): ", t)[1] for t in titles]
+    assert letters == [chr(ord("A") + i) for i in range(len(appendices))], titles
+    page = {letter: p.stem.split("_", 1)[1] for letter, p in zip(letters, appendices)}
+    texts = [(p.name, c.source) for p in sorted((ROOT/"nbs").glob("*.ipynb")) for c in nbformat.read(p, as_version=4).cells]
+    texts += [("README.md", (ROOT/"README.md").read_text(encoding="utf-8"))]
+    wrong = []
+    for name, text in texts:
+        for letter, target in re.findall(r"\[(?:Appendix )?([A-Z])(?:[. ][^\]]*)?\]\((?:\d+_)?(\w+)\.(?:ipynb|html)", text):
+            if letter in page and target in page.values() and page[letter] != target: wrong.append(f"{name}: {letter} -> {target}")
+        for letter in re.findall(r"\bAppendix ([A-Z])\b", text):
+            if letter not in page: wrong.append(f"{name}: Appendix {letter} does not exist")
+    assert not wrong, wrong

@@ -383,8 +383,8 @@ def test_cli_messages_never_suggest_keyword_arguments(trained_tiny, capsys):
 
 def test_hub_id_that_does_not_exist_while_the_hub_answers(monkeypatch):
     import datasets
-    from emotion_nbdev import own_data
-    monkeypatch.setattr(own_data, "hub_answer", lambda *args, **kwargs: ("found", ""))
+    from emotion_nbdev import hub
+    monkeypatch.setattr(hub, "hub_answer", lambda *args, **kwargs: ("found", ""))
     class DatasetNotFoundError(Exception): pass
     def not_found(name, *args, **kwargs): raise DatasetNotFoundError(f"Dataset '{name}' doesn't exist on the Hub")
     monkeypatch.setattr(datasets, "load_dataset", not_found)

@@ -85,8 +85,9 @@ def test_bad_row_raise_and_mark(model, tmp_path):
 
 def test_existing_output_refused(model, tweets, tmp_path):
     (tmp_path/"out").mkdir(); (tmp_path/"out"/"mine.txt").write_text("keep me")
-    with pytest.raises(AlreadyExists, match="already exists and is left alone. Fix: overwrite=True"):
+    with pytest.raises(AlreadyExists, match="already exists and is left alone") as raised:
         predict_ray(tweets, tmp_path/"out", model, progress=False)
+    assert raised.value.options == ["overwrite", "output"]
     assert [p.name for p in (tmp_path/"out").iterdir()] == ["mine.txt"]
     with pytest.raises(BadInput, match="errors='skip': use 'raise' or 'mark'"):
         predict_ray(tweets, tmp_path/"new", model, errors="skip", progress=False)

@@ -174,8 +174,9 @@ def test_predict_resume_with_another_model_is_refused(trained_tiny, reordered, t
     with pytest.raises(KeyboardInterrupt):
         predict_file(source, out, model_dir=trained_tiny, chunk_size=10, progress=False)
     monkeypatch.undo()
-    with pytest.raises(BadInput, match=r"Cannot resume .*out\.csv\.partial: it was started with model_dir=.*Fix: run again with those"):
+    with pytest.raises(BadInput, match=r"Cannot resume .*out\.csv\.partial: it was started with") as raised:
         predict_file(source, out, model_dir=reordered, resume=True, chunk_size=10, progress=False)
+    assert raised.value.options == ["model_dir", "overwrite"]  # what changed, and the fix
     assert main(["predict", "--model", str(reordered), "--file", str(source), "--output", str(out), "--resume"]) == 2
     line = one_error_line(capsys, "predict")
     assert f"--model {trained_tiny.resolve()}" in line and "--overwrite to start again" in line
