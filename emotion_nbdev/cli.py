@@ -6,9 +6,9 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/cli.html.md"""
 
 # %% ../nbs/22_cli.ipynb #b6c443c1
 from __future__ import annotations
-import argparse, csv, io, math, os, sys, traceback
+import argparse, csv, functools, io, math, os, sys, traceback
 
-from .errors import BadInput, MissingPackage, UserError, number_problem
+from .errors import BadInput, MissingPackage, UserError, number_problem, python_spelling
 from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV
 from .int8 import default_backend
 from .outputs import disk_full
@@ -25,11 +25,20 @@ def flag(
     name:str,    # The Python parameter, e.g. 'text_col'
     value=None,  # What to set it to, or True for a switch
 )->str:
-    "How the command line sets option `name`: `--text-col review`, `--overwrite`, `--skip-bad-rows`."
+    "How the command line sets option `name`: `--text-col review`, `--overwrite`, `--skip-bad-rows`; one it has no flag for as Python sets it, and says so."
     if name in CLI_SWITCHES: return CLI_SWITCHES[name]
     spelt = CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
+    if spelt not in _known_flags(): return f"{python_spelling(name, value)} (in Python: the command line has no flag for it)"
+    if value is False: return f"without {spelt}"
     if isinstance(value, (list, tuple)): value = ",".join(map(str, value))
     return spelt if value is None or value is True else f"{spelt} {value}"
+
+@functools.cache
+def _known_flags()->frozenset:
+    "Every flag of every subcommand of the command line."
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices.values()
+    return frozenset(s for p in (parser, *commands) for a in p._actions for s in a.option_strings)
 
 # %% ../nbs/22_cli.ipynb #0c5a0e52
 def _data_options(args)->dict:

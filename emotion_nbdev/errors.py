@@ -109,4 +109,4 @@ def check_number(
     "An error naming the fix unless `value` is a finite number (whole, when asked) in its range (or None, when allowed)."
     if value is None and none: return
     if problem := number_problem(value, whole, low, low_allowed, high):
-        raise BadInput(f"{name}={value!r}: {problem}.", Option(name, example))
+        raise BadInput((Option(name, value), f": {problem}."), Option(name, example))

@@ -1,4 +1,4 @@
-"""What a saved classifier's folder must hold, checked before anything is loaded: every missing or damaged file named, with the fix.
+"""What a saved classifier's folder must hold, checked before anything is loaded: the first missing or damaged file named, with the fix.
 
 Docs: https://emotion-nbdev.github.io/emotion_nbdev/model_folders.html.md"""
 

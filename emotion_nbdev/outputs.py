@@ -110,7 +110,7 @@ def check_writable(
     folder:str|Path,     # Where outputs will go
     option_name:str,     # The option that chose it, for the fix
     create:bool=False,   # Create the folder (and its parents) when missing
-    fix:str|None=None,   # What to do when it cannot be written; default: choose another folder with the option
+    fix=None,            # What to do when it cannot be written (text and `Option`s); default: another folder
 )->Path:
     "`folder`, after proving that a file can be written in it: call before long work, not after."
     folder = Path(folder).expanduser()
@@ -281,5 +281,8 @@ def record_changes(
     described:dict={},  # name -> f(was, now), for what no option sets back (the data, say)
 )->list:
     "What differs between `recorded` and `current`, each as the text that sets it back: the option `name` as it was, or `described[name](was, now)`."
-    return [described[name](recorded.get(name), now) if name in described else (Option(name, plain(recorded.get(name))), f" (now {plain(now)!r})")
-            for name, now in current.items() if recorded.get(name) != now]
+    def said(name, was, now):
+        if name in described: return described[name](was, now)
+        if was is None: return f"{name} left unset (now {plain(now)!r})"  # Option(name, None) would read as a placeholder
+        return (Option(name, plain(was)), f" (now {plain(now)!r})")
+    return [said(name, recorded.get(name), now) for name, now in current.items() if recorded.get(name) != now]
