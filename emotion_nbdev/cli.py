@@ -6,13 +6,13 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/cli.html.md"""
 
 # %% ../nbs/22_cli.ipynb #b6c443c1
 from __future__ import annotations
-import argparse, csv, functools, io, math, os, sys, traceback
+import argparse, csv, dataclasses, functools, io, math, os, sys, traceback
 
 from .errors import BadInput, MissingPackage, UserError, number_problem, python_spelling
-from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV
+from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV, Recipe
 from .int8 import default_backend
 from .outputs import disk_full
-from .reports import data_report, evaluate_report, prediction_table
+from .reports import data_report, evaluate_report, prediction_table, train_summary
 
 # %% auto #0
 __all__ = ['CLI_FLAGS', 'CLI_SWITCHES', 'USER_ERRORS', 'flag', 'build_parser', 'missing_dependency', 'main']
@@ -58,10 +58,10 @@ def _data_options(args)->dict:
 def _train(args):
     "Run `train_classifier` from parsed `train` arguments and print its summary."
     from emotion_nbdev.data import FAST_ROWS, load_emotions
-    from emotion_nbdev.training import train_classifier, train_summary
+    from emotion_nbdev.training import train_classifier
     metrics = train_classifier(
         data=load_emotions(args.data, **_data_options(args)), checkpoint=args.checkpoint, output_dir=args.output_dir,
-        epochs=args.epochs, learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed,
+        **{f.name: getattr(args, f.name) for f in dataclasses.fields(Recipe)}, seed=args.seed,
         freeze_body=args.freeze_body, max_length=args.max_length, resume=args.resume, overwrite=args.overwrite,
         rows=FAST_ROWS if args.fast else None, push_to_hub=args.push_to_hub, hub_model_id=args.hub_model_id)
     print(f"saved model, tokenizer, metrics.json and README.md in {args.output_dir}")
@@ -171,6 +171,17 @@ def _predict_ray(args):
     print(f"wrote {out}")
 
 # %% ../nbs/22_cli.ipynb #8795116b
+def _add_recipe_args(train):
+    "One flag per setting of `settings.Recipe`, with its rule; unset, the recipe for the checkpoint decides."
+    for f in dataclasses.fields(Recipe):
+        help = f"{f.metadata['help']} (default: the recipe for the checkpoint)"
+        if "example" not in f.metadata:  # a switch, either way
+            train.add_argument("--" + f.name.replace("_", "-"), action=argparse.BooleanOptionalAction, default=None, help=help)
+            continue
+        rule = {k: v for k, v in f.metadata.items() if k in ("low_allowed", "high")}
+        train.add_argument("--" + f.name.replace("_", "-"), type=_number(int if f.metadata.get("whole") else float, **rule), default=None,
+                           help=help)
+
 def build_parser()->argparse.ArgumentParser:
     "The `emotion-nbdev` argument parser, one subparser per job."
     parser = _Parser(prog="emotion-nbdev", description="Emotion classification of English tweets with transformers.")
@@ -186,9 +197,7 @@ def build_parser()->argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true", help="start again in --output-dir, replacing the model a previous run saved there")
     train.add_argument("--resume", action="store_true", help="continue the interrupted run in --output-dir from its last checkpoint (same data and "
                        "settings only); with --overwrite: start again when it cannot")
-    train.add_argument("--epochs", type=_number(float), default=None, help="default: the recipe for the checkpoint")
-    train.add_argument("--learning-rate", type=_number(float), default=None, help="default: the recipe for the checkpoint")
-    train.add_argument("--batch-size", type=_number(int), default=None, help="default: the recipe for the checkpoint")
+    _add_recipe_args(train)
     train.add_argument("--seed", type=_number(int, low_allowed=True, high=2**32), default=42, help="seed for everything (default: 42)")
     train.add_argument("--max-length", type=_number(int), default=128, help="truncate longer tweets to this many tokens (default: 128)")
     train.add_argument("--freeze-body", action="store_true", help="train only the classification head")

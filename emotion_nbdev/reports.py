@@ -6,10 +6,11 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/reports.html.md"""
 
 # %% ../nbs/21_reports.ipynb #73cde0ce
 from __future__ import annotations
+import json
 from .errors import BadInput, Option
 
 # %% auto #0
-__all__ = ['data_report', 'evaluate_report', 'prediction_table']
+__all__ = ['data_report', 'class_rows', 'model_card', 'train_summary', 'evaluate_report', 'prediction_table']
 
 # %% ../nbs/21_reports.ipynb #2addd133
 def data_report(
@@ -37,6 +38,68 @@ def data_report(
     return "\n\n".join(["Examples per class and split:", counts.to_string(), *small,
                         "Audit (texts duplicated inside a split, or shared with another split):",
                         audit(dd).summary.to_string(index=False)])
+
+# %% ../nbs/21_reports.ipynb #4a58fd46
+def class_rows(counts:dict)->str:
+    "Classes with their training rows, as a person reads them: 'surprise' (1 training row)."
+    return ", ".join(f"{name!r} ({n} training row{'s' if n != 1 else ''})" for name, n in counts.items())
+
+def model_card(name:str, checkpoint:str, label_names:list, metrics:dict, recipe:dict)->str:
+    "The model card (README.md) a training run saves beside its model: where it came from, its scores, what was not the full data."
+    rows = "\n".join(f"| {split} | {m['accuracy']:.4f} | {m['f1_macro']:.4f} | {m['f1_weighted']:.4f} |"
+                     for split, m in metrics.items() if isinstance(m, dict) and "accuracy" in m)
+    notes = "".join(f"\n{note}\n" for note in [
+        metrics.get("subsampled") and f"**Subsampled run**: rows used per split {metrics['rows_used']} of {metrics['rows_available']}.",
+        metrics.get("validation_from_train") and "The validation split was carved out of the training data: "
+            f"{metrics['validation_from_train']['rows']} rows ({json.dumps(metrics['validation_from_train'])}).",
+        "test" not in metrics and "The data had no test split: the scores above are validation scores only.",
+        metrics.get("not_validated") and "**Not validated**: the validation split holds no example of "
+            f"{class_rows(metrics['not_validated'])}, so the scores say nothing about them.",
+        metrics.get("not_trained") and f"**Not trained**: the training split holds no example of {', '.join(map(repr, metrics['not_trained']))}, "
+            "so the model cannot predict them."] if note)
+    return f"""---
+library_name: transformers
+pipeline_tag: text-classification
+tags: [emotion, text-classification, emotion_nbdev]
+datasets: [dair-ai/emotion]
+---
+# {name}
+
+Fine-tuned from `{checkpoint}` to classify English tweets into {len(label_names)} emotions:
+{", ".join(label_names)}. Trained with [emotion_nbdev](https://github.com/emotion-nbdev/emotion_nbdev)
+(chapter 04, fine-tuning); the best epoch was chosen on the validation split only.
+
+| split | accuracy | macro-F1 | weighted-F1 |
+|---|---|---|---|
+{rows}
+{notes}
+Recipe: {json.dumps(recipe)}
+
+```python
+from transformers import pipeline
+classifier = pipeline("text-classification", model="path/to/this/folder", top_k=None)
+classifier("i feel like i finally belong here")
+```
+
+Limitations: the tweets were labelled through hashtags, so about 0.7% of the test texts carry a
+label that contradicts another copy of the same text; the model inherits such noise and the
+data set's English-only, Twitter-specific language.
+"""
+
+# %% ../nbs/21_reports.ipynb #417b3076
+def train_summary(metrics:dict)->str:
+    "The final table of a training run: validation and test scores, time, and what was not the full, given data."
+    import pandas as pd
+    table = pd.DataFrame({split: metrics[split] for split in ("validation", "test") if split in metrics}).T
+    table = table[[c for c in ("accuracy", "f1_macro", "f1_weighted", "loss") if c in table]]
+    notes = [f"checkpoint: {metrics['checkpoint']}", f"recipe: {metrics['recipe']}", f"training: {metrics['train_seconds']:.0f}s ({metrics.get('train_samples_per_second') or 0:.0f} samples/s)" + (f"; whole job {metrics['seconds'] / 60:.1f} min" if metrics.get('seconds') else '')]
+    if metrics.get("subsampled"): notes.append(f"SUBSAMPLED (--fast): rows used {metrics['rows_used']} of {metrics['rows_available']}")
+    if metrics.get("validation_from_train"):
+        notes.append(f"validation: {metrics['validation_from_train']['rows']} rows carved out of train (the data has no validation split)")
+    if "test" not in metrics: notes.append("no test split in the data: the scores below are validation scores only")
+    if metrics.get("not_validated"): notes.append(f"too small to be validated (no validation example): {class_rows(metrics['not_validated'])}")
+    if metrics.get("not_trained"): notes.append(f"not trained (no training example): {', '.join(map(repr, metrics['not_trained']))}")
+    return "\n".join(notes + ["", table.round(4).to_string()])
 
 # %% ../nbs/21_reports.ipynb #ced1f25b
 def evaluate_report(

@@ -7,13 +7,14 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/settings.html.md"""
 # %% ../nbs/11_settings.ipynb #ffbc1ce3
 from __future__ import annotations
 import logging, os
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from .errors import BadInput, NotFound
+from .errors import BadInput, NotFound, check_number
 
 # %% auto #0
 __all__ = ['HUB_DATASET', 'COURSE_CHECKPOINT', 'BOOK_CHECKPOINT', 'EMOTIONS', 'DATA_ENV', 'CHECKPOINT_ENV', 'FAST_ENV',
            'CACHE_ENV', 'CHECK_CLAIMS_ENV', 'logger', 'REPOSITORY_FILES', 'env_flag', 'data_source', 'claims_checked',
-           'get_device', 'cpu_count', 'seed_everything', 'fast_mode', 'cache_dir', 'recorded_result']
+           'get_device', 'cpu_count', 'seed_everything', 'fast_mode', 'cache_dir', 'Recipe', 'recorded_result']
 
 # %% ../nbs/11_settings.ipynb #efe67434
 HUB_DATASET = "dair-ai/emotion"
@@ -107,6 +108,28 @@ def cache_dir()->Path:
     path = Path(os.environ.get(CACHE_ENV, "") or Path.home()/".cache"/"emotion_nbdev").expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+# %% ../nbs/11_settings.ipynb #af482a60
+@dataclass(frozen=True)
+class Recipe:
+    "The settings of a training recipe a run may change; None takes the recipe for the checkpoint (chapter 4's `default_recipe`)."
+    epochs:float|None = field(default=None, metadata=dict(help="passes over the training set", example=3))
+    learning_rate:float|None = field(default=None, metadata=dict(help="peak learning rate", example=1e-4))
+    batch_size:int|None = field(default=None, metadata=dict(help="training batch size", example=32, whole=True))
+    warmup:float|None = field(default=None, metadata=dict(help="share of the steps that warm the learning rate up", example=0.1,
+                                                          low_allowed=True, high=1))
+    label_smoothing:float|None = field(default=None, metadata=dict(help="share of each target spread over the other labels",
+                                                                   example=0.1, low_allowed=True, high=1))
+    freeze_embeddings:bool|None = field(default=None, metadata=dict(help="keep the token embeddings fixed"))
+    dropout:float|None = field(default=None, metadata=dict(help="encoder dropout (the recipe's, else the checkpoint's own)",
+                                                           example=0.1, low_allowed=True, high=1))
+
+    def check(self):
+        "An error naming the fix for the first setting that breaks its rule (a finite number in its range, a whole one for a count)."
+        for f in fields(self):
+            if "example" not in f.metadata: continue  # a switch
+            rule = {k: v for k, v in f.metadata.items() if k in ("whole", "low_allowed", "high")}
+            check_number(f.name, getattr(self, f.name), f.metadata["example"], none=True, **rule)
 
 # %% ../nbs/11_settings.ipynb #6e40c2c6
 REPOSITORY_FILES = "https://raw.githubusercontent.com/emotion-nbdev/emotion_nbdev/main"

@@ -16,7 +16,8 @@ from datasets import ClassLabel, DatasetDict
 from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
 
 from .errors import AlreadyExists, BadInput, Option, UserError, check_number, joined, spell
-from .settings import cache_dir, cpu_count, fast_mode, logger, seed_everything
+from .settings import Recipe, cache_dir, cpu_count, fast_mode, logger, seed_everything
+from .reports import class_rows, model_card
 from .hub import checkpoint_label, resolve_checkpoint
 from .outputs import (check_writable, disk_full, fingerprint, full_disk, output_lock, read_record, record_changes,
                                    replace_with, write_atomic)
@@ -26,8 +27,8 @@ from .tokenization import tokenize
 from .finetune import default_recipe, emotion_model, emotion_trainer, epoch_history, training_args
 
 # %% auto #0
-__all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'RUN_LOCK', 'VALIDATION_FRACTION', 'recipe_model', 'train_summary', 'NotLoggedIn',
-           'train_classifier', 'chapter_model_dir', 'save_chapter_model', 'trained_model_dir']
+__all__ = ['DROPOUT_SETTINGS', 'RUN_MARKER', 'RUN_LOCK', 'VALIDATION_FRACTION', 'recipe_model', 'NotLoggedIn', 'train_classifier',
+           'chapter_model_dir', 'save_chapter_model', 'trained_model_dir']
 
 # %% ../nbs/17_training.ipynb #cedd701c
 DROPOUT_SETTINGS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout", "attention_dropout")  # BERT, RoBERTa; DistilBERT
@@ -59,68 +60,6 @@ def recipe_model(checkpoint:str, label_names:list, recipe:dict, freeze_body:bool
     if freeze_body:
         for param in model.base_model.parameters(): param.requires_grad = False
     return model
-
-# %% ../nbs/17_training.ipynb #4a58fd46
-def _class_rows(counts:dict)->str:
-    "Classes with their training rows, as a person reads them: 'surprise' (1 training row)."
-    return ", ".join(f"{name!r} ({n} training row{'s' if n != 1 else ''})" for name, n in counts.items())
-
-def _model_card(name:str, checkpoint:str, label_names:list, metrics:dict, recipe:dict)->str:
-    "A short model card (README.md) for the saved folder."
-    rows = "\n".join(f"| {split} | {m['accuracy']:.4f} | {m['f1_macro']:.4f} | {m['f1_weighted']:.4f} |"
-                     for split, m in metrics.items() if isinstance(m, dict) and "accuracy" in m)
-    notes = "".join(f"\n{note}\n" for note in [
-        metrics.get("subsampled") and f"**Subsampled run**: rows used per split {metrics['rows_used']} of {metrics['rows_available']}.",
-        metrics.get("validation_from_train") and "The validation split was carved out of the training data: "
-            f"{metrics['validation_from_train']['rows']} rows ({json.dumps(metrics['validation_from_train'])}).",
-        "test" not in metrics and "The data had no test split: the scores above are validation scores only.",
-        metrics.get("not_validated") and "**Not validated**: the validation split holds no example of "
-            f"{_class_rows(metrics['not_validated'])}, so the scores say nothing about them.",
-        metrics.get("not_trained") and f"**Not trained**: the training split holds no example of {', '.join(map(repr, metrics['not_trained']))}, "
-            "so the model cannot predict them."] if note)
-    return f"""---
-library_name: transformers
-pipeline_tag: text-classification
-tags: [emotion, text-classification, emotion_nbdev]
-datasets: [dair-ai/emotion]
----
-# {name}
-
-Fine-tuned from `{checkpoint}` to classify English tweets into {len(label_names)} emotions:
-{", ".join(label_names)}. Trained with [emotion_nbdev](https://github.com/emotion-nbdev/emotion_nbdev)
-(chapter 04, fine-tuning); the best epoch was chosen on the validation split only.
-
-| split | accuracy | macro-F1 | weighted-F1 |
-|---|---|---|---|
-{rows}
-{notes}
-Recipe: {json.dumps(recipe)}
-
-```python
-from transformers import pipeline
-classifier = pipeline("text-classification", model="path/to/this/folder", top_k=None)
-classifier("i feel like i finally belong here")
-```
-
-Limitations: the tweets were labelled through hashtags, so about 0.7% of the test texts carry a
-label that contradicts another copy of the same text; the model inherits such noise and the
-data set's English-only, Twitter-specific language.
-"""
-
-# %% ../nbs/17_training.ipynb #417b3076
-def train_summary(metrics:dict)->str:
-    "The final table of a training run: validation and test scores, time, and what was not the full, given data."
-    import pandas as pd
-    table = pd.DataFrame({split: metrics[split] for split in ("validation", "test") if split in metrics}).T
-    table = table[[c for c in ("accuracy", "f1_macro", "f1_weighted", "loss") if c in table]]
-    notes = [f"checkpoint: {metrics['checkpoint']}", f"recipe: {metrics['recipe']}", f"training: {metrics['train_seconds']:.0f}s ({metrics.get('train_samples_per_second') or 0:.0f} samples/s)" + (f"; whole job {metrics['seconds'] / 60:.1f} min" if metrics.get('seconds') else '')]
-    if metrics.get("subsampled"): notes.append(f"SUBSAMPLED (--fast): rows used {metrics['rows_used']} of {metrics['rows_available']}")
-    if metrics.get("validation_from_train"):
-        notes.append(f"validation: {metrics['validation_from_train']['rows']} rows carved out of train (the data has no validation split)")
-    if "test" not in metrics: notes.append("no test split in the data: the scores below are validation scores only")
-    if metrics.get("not_validated"): notes.append(f"too small to be validated (no validation example): {_class_rows(metrics['not_validated'])}")
-    if metrics.get("not_trained"): notes.append(f"not trained (no training example): {', '.join(map(repr, metrics['not_trained']))}")
-    return "\n".join(notes + ["", table.round(4).to_string()])
 
 # %% ../nbs/17_training.ipynb #4b27c219
 def _is_main_process()->bool:
@@ -251,10 +190,7 @@ def _check_training_data(data:DatasetDict)->list[str]:
 
 def _check_numbers(asked:dict, seed, max_length, rows):
     "Errors for numbers that cannot train, where they enter: before any data is read."
-    check_number("epochs", asked["epochs"], 3, none=True)
-    check_number("learning_rate", asked["learning_rate"], 1e-4, none=True)
-    check_number("batch_size", asked["batch_size"], 32, whole=True, none=True)
-    for name in ("warmup", "label_smoothing", "dropout"): check_number(name, asked[name], 0.1, low_allowed=True, high=1, none=True)
+    Recipe(**asked).check()
     check_number("seed", seed, 42, whole=True, low_allowed=True, high=2**32)
     check_number("max_length", max_length, 128, whole=True)
     if rows is not None and not (isinstance(rows, dict) and rows):
@@ -297,7 +233,7 @@ def _split_gaps(data:DatasetDict)->dict:
     gaps = dict(not_validated={names[i]: int(train[i]) for i in range(len(names)) if train[i] and not valid[i]},
                 not_trained=[names[i] for i in range(len(names)) if not train[i]])
     if gaps["not_validated"]:
-        logger.warning(f"too small to be validated: the validation split holds no example of {_class_rows(gaps['not_validated'])}: "
+        logger.warning(f"too small to be validated: the validation split holds no example of {class_rows(gaps['not_validated'])}: "
                        "the scores say nothing about them")
     if gaps["not_trained"]: logger.warning(f"no training examples of {gaps['not_trained']}: the model cannot learn to predict them")
     return gaps
@@ -423,7 +359,7 @@ def _disk_full(error:Exception, folder:Path)->bool:
 def _save_final(trainer, output_dir:Path, record:dict, label_names:list, checkpoint:str, metrics:dict):
     "Save model, tokenizer, model card and metrics.json (each file whole), then mark the run finished and remove its checkpoints."
     files = _save_model(trainer, output_dir)
-    write_atomic(output_dir/"README.md", _model_card(output_dir.name, checkpoint_label(checkpoint), label_names, metrics, metrics["recipe"]))
+    write_atomic(output_dir/"README.md", model_card(output_dir.name, checkpoint_label(checkpoint), label_names, metrics, metrics["recipe"]))
     write_atomic(output_dir/"metrics.json", json.dumps(metrics, indent=2) + "\n")
     files += ["README.md", "metrics.json"]
     for name in set(record.get("files", [])) - set(files):  # what the model before saved that this one does not
