@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 # %% auto #0
 __all__ = ['Option', 'python_spelling', 'spell', 'joined', 'UserError', 'BadInput', 'BadType', 'NotFound', 'AlreadyExists',
-           'NotWritable', 'Unreachable', 'MissingPackage', 'number_problem', 'check_number']
+           'NotWritable', 'Unreachable', 'MissingPackage', 'number_problem', 'check_choice', 'check_number']
 
 # %% ../nbs/10_errors.ipynb #56c00148
 class Option(NamedTuple):
@@ -95,6 +95,14 @@ def number_problem(
         and (low <= value if low_allowed else low < value) and value < high): return None
     bound = (f"of at least {low}" if low_allowed else f"above {low}") + (f" and below {high:,}" if high < math.inf else "")
     return f"give {'a whole' if whole else 'a finite'} number {bound}"
+
+def check_choice(
+    name:str,   # The option, e.g. 'backend'
+    value,      # What was given
+    choices,    # What it may be; the first is the one the fix names
+):
+    "An error naming the fix unless `value` is one of `choices`: the library's rule for an option with a few values."
+    if value not in choices: raise BadInput(f"{name}={value!r}: use {' or '.join(map(repr, choices))}.", Option(name, choices[0]))
 
 def check_number(
     name:str,                 # The option, e.g. 'batch_size'

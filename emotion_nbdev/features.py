@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
 from sklearn.metrics import accuracy_score, f1_score, confusion_matrix, ConfusionMatrixDisplay
 
-from .errors import BadInput
+from .errors import check_choice
 from .settings import cache_dir, get_device
 from .hub import resolve_checkpoint
 from .outputs import cached_arrays, fingerprint, model_fingerprint
@@ -83,7 +83,7 @@ def pool(
     if pooling == "mean":
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-    raise BadInput(f"pooling={pooling!r}: use one of {POOLINGS}.")
+    check_choice("pooling", pooling, POOLINGS)
 
 # %% ../nbs/03_features.ipynb #9fe66220
 @torch.inference_mode()
@@ -100,7 +100,7 @@ def extract_features(
 )->dict:                        # {pooling: (n_texts, hidden_size) float32 features}
     "Frozen-encoder features for `texts`, one row per text, for each of `poolings` from one forward pass."
     for pooling in poolings:
-        if pooling not in POOLINGS: raise BadInput(f"pooling={pooling!r}: use one of {POOLINGS}.")
+        check_choice("pooling", pooling, POOLINGS)
     texts = list(texts)
     device = torch.device(device) if device is not None else model.device
     model = model.to(device).eval()
@@ -142,7 +142,7 @@ def cached_features(
     progress:bool=True,            # Log cache hits and misses, and show a progress bar while extracting
 )->np.ndarray:                     # (n_texts, hidden_size) float32 features
     "Features of `texts` with `pooling`, read from the cache when this model and these texts were extracted before; a miss extracts every pooling of `POOLINGS` in one pass and caches them all."
-    if pooling not in POOLINGS: raise BadInput(f"pooling={pooling!r}: use one of {POOLINGS}.")
+    check_choice("pooling", pooling, POOLINGS)
     texts = list(texts)
     checkpoint = str(checkpoint or resolve_checkpoint(verbose=False))
     def extract():

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import BadInput, BadType, NotFound, Option
+from .errors import BadInput, BadType, NotFound, Option, check_choice
 from .settings import logger
 
 # %% auto #0
@@ -336,7 +336,7 @@ def validate_texts(texts, errors:str)->tuple[list, list]:
         raise BadType(f"Cannot classify {type(texts).__name__} {texts!r:.40}: not a text or a list of texts. ",
                         "pass a string or a list of strings.")
     texts = list(texts)
-    if errors not in ("raise", "mark"): raise BadInput(f"errors={errors!r}: use 'raise' or 'mark'.")
+    check_choice("errors", errors, ("raise", "mark"))
     status = [("not a string" if not isinstance(t, str) or isinstance(t, NestedValue) else "empty text" if is_blank(t) else None)
               for t in texts]  # a text of zero-width characters only is empty too
     bad = [(i, s) for i, s in enumerate(status) if s]

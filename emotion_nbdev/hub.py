@@ -14,7 +14,7 @@ from .errors import BadInput, MissingPackage, NotFound, Option, Unreachable, Use
 from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV, claims_checked, env_flag, logger
 
 # %% auto #0
-__all__ = ['HUB_TIMEOUT', 'FILE_SUFFIXES', 'hub_endpoint', 'hub_answer', 'hub_reachable', 'looks_like_path', 'offline_checkpoint',
+__all__ = ['HUB_TIMEOUT', 'FILE_SUFFIXES', 'hub_endpoint', 'hub_answer', 'looks_like_path', 'offline_checkpoint',
            'resolve_checkpoint', 'checkpoint_label', 'committed_setting', 'hub_errors']
 
 # %% ../nbs/12_hub.ipynb #eeda9a36
@@ -70,10 +70,6 @@ def hub_answer(
         answer = _ask_hub(repo_id, repo_type, timeout)
         _HUB_ANSWERS[key] = time.monotonic(), answer
     return answer
-
-def hub_reachable(timeout:float=HUB_TIMEOUT)->bool:
-    "Does the Hugging Face Hub answer, through the client downloads use? False at once under `HF_HUB_OFFLINE`."
-    return hub_answer(COURSE_CHECKPOINT, timeout=timeout)[0] != "unreachable"
 
 # %% ../nbs/12_hub.ipynb #2c9c9d3d
 FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather", ".xlsx", ".xls",

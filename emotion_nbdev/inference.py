@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import BadInput, Option
+from .errors import BadInput, Option, check_choice
 from .settings import logger
 from .files import is_blank, validate_texts
 from .model_folders import check_model_dir
@@ -96,7 +96,7 @@ class EmotionClassifier(PredictionRows):
         self.max_length = max_length or longest
         if backend == "torch": self.backend = TorchBackend(self.model_dir, device)
         elif backend == "onnx": self.backend = OnnxBackend(export_onnx(self.model_dir), threads)
-        else: raise BadInput(f"backend={backend!r}: use 'torch' or 'onnx'.")
+        else: check_choice("backend", backend, ("torch", "onnx"))
 
     def probabilities(self, texts:list[str], batch_size:int|None=None, progress:bool=False)->tuple[np.ndarray, np.ndarray]:
         "(probabilities, truncated flags) of clean `texts`, in input order."

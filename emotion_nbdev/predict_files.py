@@ -10,7 +10,7 @@ import csv, hashlib, itertools, json, os, shutil, sys, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import AlreadyExists, BadInput, NotWritable, Option, UserError, check_number, joined, spell
+from .errors import AlreadyExists, BadInput, NotWritable, Option, UserError, check_choice, check_number, joined, spell
 from .settings import logger
 from .files import DELIMITERS, missing_column, text_rows
 from .model_folders import check_model_dir, weight_files
@@ -193,8 +193,8 @@ def predict_file(
     progress:bool=True,              # Progress bar
 )->Path:
     "Classify every row of a file into a CSV: its columns, then label + probabilities. Streams, so files of any size work; resumable."
-    if errors not in ("raise", "skip"): raise BadInput(f"errors={errors!r}: use 'raise' or 'skip'.")
-    if backend not in ("torch", "onnx"): raise BadInput(f"backend={backend!r}: use 'torch' or 'onnx'.")
+    check_choice("errors", errors, ("raise", "skip"))
+    check_choice("backend", backend, ("torch", "onnx"))
     check_number("batch_size", batch_size, 64, whole=True, low=1, low_allowed=True, none=True)
     check_number("max_length", max_length, 128, whole=True, low=1, low_allowed=True, none=True)
     check_number("chunk_size", chunk_size, 4096, whole=True, low=1, low_allowed=True)

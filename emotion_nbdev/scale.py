@@ -9,7 +9,7 @@ from __future__ import annotations
 import os, shutil, uuid
 from pathlib import Path
 
-from .errors import AlreadyExists, BadInput, MissingPackage, NotFound, Option, UserError, check_number
+from .errors import AlreadyExists, BadInput, MissingPackage, NotFound, Option, UserError, check_choice, check_number
 from .settings import logger
 from .files import missing_column
 from .model_folders import check_model_dir
@@ -103,7 +103,7 @@ class ClassifierActor:
 def _same(batch): return batch
 
 def _check_options(errors:str, workers, cpus_per_worker, batch_rows, batch_size):
-    if errors not in ("raise", "mark"): raise BadInput(f"errors={errors!r}: use 'raise' or 'mark'.")
+    check_choice("errors", errors, ("raise", "mark"))
     for name, value, example in (("workers", workers, 2), ("cpus_per_worker", cpus_per_worker, 1), ("batch_rows", batch_rows, 4096),
                                  ("batch_size", batch_size, 16)):
         check_number(name, value, example, whole=True, low=1, low_allowed=True, none=name in ("workers", "batch_size"))
@@ -176,7 +176,7 @@ def predict_ray(
     progress:bool=True,              # Ray Data's progress bars
 )->str:
     "Label every row of `source` on Ray (this machine, or the cluster `RAY_ADDRESS` names) into a folder of Parquet or CSV files."
-    if output_format not in ("parquet", "csv"): raise BadInput(f"output_format={output_format!r}: use 'parquet' or 'csv'.")
+    check_choice("output_format", output_format, ("parquet", "csv"))
     need_ray()  # before anything is checked or made: without Ray, nothing else matters
     model_dir = check_model_dir(model_dir)
     _check_options(errors, workers, cpus_per_worker, batch_rows, batch_size)

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from .errors import BadInput, check_number
+from .errors import check_choice, check_number
 from .settings import get_device
 from .hub import resolve_checkpoint
 
@@ -85,7 +85,7 @@ def padded_batches(
 def padded_tokens(lengths, batch_size:int, strategy:str)->int:
     "Positions a model processes over all `lengths` with a padding `strategy` (see `PADDING_STRATEGIES`)."
     lengths = np.asarray(lengths)
-    if strategy not in PADDING_STRATEGIES: raise BadInput(f"strategy={strategy!r}: use one of {PADDING_STRATEGIES}.")
+    check_choice("strategy", strategy, PADDING_STRATEGIES)
     if strategy == "global": return int(len(lengths) * lengths.max())
     return int(sum(len(b) * lengths[b].max() for b in length_batches(lengths, batch_size, sort=strategy == "sorted")))
 
