@@ -2,9 +2,9 @@
 #   make lab     set up the course's environment (.venv-course: the package, what the chapters import, JupyterLab),
 #                then open the course (the chapters in nbs/) in JupyterLab
 #   make train   the same environment, then train and evaluate the classifier (the main job)
-#   make check   install, then the quick check before a commit (~2 min): notebooks <-> package in sync, and pytest
-#                without the tests marked slow (training runs, the wheel, JupyterLab)
-#   make test    what CI runs (.ci/run), each thing once: the sync check; pytest in full; the slim install; Colab's
+#   make check   install, then the quick check before a commit (~2 min): notebooks <-> package in sync, the line
+#                length, and pytest without the tests marked slow (training runs, the wheel, JupyterLab)
+#   make test    what CI runs (.ci/run), each thing once: the sync check and line length; pytest in full; the slim install; Colab's
 #                runtime (its install cell, wheels for 3.13, every notebook once, the version-sensitive tests); the docs
 #                site built and opened in a browser; the version-sensitive tests at the dependency floors
 # Installs use requirements/lock.txt (the versions CI tested); `make lock` refreshes it.
@@ -25,7 +25,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 LOCK := requirements/lock.txt
 FLOORS := requirements/floors.txt
 
-.PHONY: install lab train check test sync-check colab pytest pytest-quick notebooks docs site-test browser floors lock test-latest clean
+.PHONY: install lab train check test sync-check lint colab pytest pytest-quick notebooks docs site-test browser floors lock test-latest clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
@@ -60,14 +60,14 @@ train: $(COURSE_VENV)/.installed
 	$(COURSE_BIN)/emotion-nbdev train $(TRAIN_ARGS)
 
 # The quick check before each commit (~2 min on 2 cores).
-check: install sync-check pytest-quick
+check: install sync-check lint pytest-quick
 
 # Everything CI checks, each thing once (~13 min on 2 cores): the notebooks run once, in the Colab copy (make colab);
 # pytest runs in full once, here; the Colab copy and the floors run the tests their versions can break (VERSION_TESTS).
 # pytest keeps about one core busy, so the other runs beside it what needs little more (`side-checks`: environments
 # installed from uv's cache, the slim tests, the docs site and its browser test, the floors); the notebooks, which use
 # both cores, run last. -Otarget keeps each job's output in one piece.
-test: install sync-check
+test: install sync-check lint
 	$(MAKE) --no-print-directory -j2 -Otarget pytest side-checks
 	$(MAKE) --no-print-directory colab
 
@@ -89,6 +89,10 @@ sync-check: install
 
 pytest: install
 	EMOTION_FAST=1 $(PY) -m pytest -q
+
+# The line-length rule (120, pyproject's [tool.ruff]) on the notebooks, tests, tools and benchmarks.
+lint: install
+	$(BIN)/ruff check
 
 pytest-quick: install
 	EMOTION_FAST=1 $(PY) -m pytest -q -p no:cacheprovider -m 'not slow and not browser'

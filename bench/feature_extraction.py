@@ -46,7 +46,8 @@ def main():
             for sort, t in ((False, times[False]), (True, times[True]))]
     result = dict(rows=len(texts), batch_size=args.batch_size, pooling=args.pooling,
                   checkpoint=Path(checkpoint).name if Path(checkpoint).is_dir() else checkpoint,
-                  device=str(get_device()), torch_threads=torch.get_num_threads(), machine=platform.processor() or platform.machine(),
+                  device=str(get_device()), torch_threads=torch.get_num_threads(),
+                  machine=platform.processor() or platform.machine(),
                   speedup=round(statistics.median(times[False]) / statistics.median(times[True]), 2),
                   max_abs_diff=max_diff, runs=runs)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,8 @@ def script(python:str, name:str)->str:
 def megabytes(folder:Path)->dict:
     "Size of `folder`: `du -sm` where there is one (blocks on disk, each file once), and the sum of the files' sizes."
     files = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
-    du = subprocess.run(["du", "-sm", str(folder)], capture_output=True, text=True).stdout.split()[0] if shutil.which("du") else None
+    du = subprocess.run(["du", "-sm", str(folder)], capture_output=True,
+                        text=True).stdout.split()[0] if shutil.which("du") else None
     return dict(du_sm=du and int(du), files_mb=round(files / 1e6, 1))
 
 
@@ -49,7 +50,8 @@ def main():
     args = parser.parse_args()
     if args.repeats < 5: sys.exit("--repeats: give 5 or more (the median of fewer is noise)")
     model = str(Path(args.model).resolve())
-    if args.slim_python: args.slim_python = os.path.abspath(args.slim_python)  # not resolved: a venv's python is a link out of it
+    # not resolved: a venv's python is a link out of it
+    if args.slim_python: args.slim_python = os.path.abspath(args.slim_python)
     from emotion_nbdev.int8 import export_onnx
     export_onnx(model)  # cached: the commands below find it made
 
@@ -61,11 +63,13 @@ def main():
         "library, int8 ONNX": [full, "-c", LIBRARY, model, "onnx", TWEET],
     }
     if args.slim_python:
-        commands["CLI, int8 ONNX, slim environment"] = [script(args.slim_python, "emotion-nbdev"), "predict", "--model", model,
+        commands["CLI, int8 ONNX, slim environment"] = [script(args.slim_python, "emotion-nbdev"), "predict", "--model",
+                                                        model,
                                                         "--backend", "onnx", TWEET]
         commands["library, int8 ONNX, slim environment"] = [args.slim_python, "-c", LIBRARY, model, "onnx", TWEET]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    for name in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE"): env.pop(name, None)  # bytecode cached, as in a user's environment
+    # bytecode cached, as in a user's environment
+    for name in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE"): env.pop(name, None)
     cwd = Path(model).parent  # not the repository: its emotion_nbdev/ would stand in for the slim environment's package
     times, outputs = {name: [] for name in commands}, {}
     load_before = load()
@@ -77,17 +81,20 @@ def main():
             if proc.returncode: sys.exit(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
             if repeat >= 0: times[name].append(seconds)
             outputs[name] = proc.stdout.strip().splitlines()[-1]
-        print(f"round {repeat}: " + ", ".join(f"{n} {t[-1]:.2f}s" for n, t in times.items() if t and repeat >= 0), flush=True)
+        print(f"round {repeat}: " + ", ".join(f"{n} {t[-1]:.2f}s" for n, t in times.items() if t and repeat >= 0),
+              flush=True)
     load_after = load()
 
-    results = [dict(command=name, median_s=round(statistics.median(t), 3), fastest_s=round(min(t), 3), slowest_s=round(max(t), 3),
+    results = [dict(command=name, median_s=round(statistics.median(t), 3), fastest_s=round(min(t), 3),
+                    slowest_s=round(max(t), 3),
                     runs_s=[round(x, 3) for x in t], prints=outputs[name]) for name, t in times.items()]
     median = {r["command"]: r["median_s"] for r in results}
     import numpy, onnxruntime, tokenizers, torch, transformers
     result = dict(
         machine=platform.machine(), system=platform.system(), python=platform.python_version(), cpus=cpu_count(),
         load_average_before=load_before, load_average_after=load_after, repeats=args.repeats, tweet=TWEET,
-        versions=dict(torch=torch.__version__, transformers=transformers.__version__, onnxruntime=onnxruntime.__version__,
+        versions=dict(torch=torch.__version__, transformers=transformers.__version__,
+                      onnxruntime=onnxruntime.__version__,
                       tokenizers=tokenizers.__version__, numpy=numpy.__version__),
         results=results,
         torch_over_int8=dict(cli=round(median["CLI, torch"] / median["CLI, int8 ONNX"], 2),
@@ -95,14 +102,18 @@ def main():
         # this environment: the package, its runtime dependencies and its dev extras (notebooks, docs, tests)
         development_environment=dict(path=str(Path(sys.prefix)), **megabytes(Path(sys.prefix))))
     if args.slim_python:
-        listed = subprocess.run([args.slim_python, "-c", "import importlib.metadata as m, sys; print(sys.prefix); print('\\n'.join(sorted("
+        listed = subprocess.run([args.slim_python, "-c", "import importlib.metadata as m, sys; print(sys.prefix); "
+                                                         "print('\\n'.join(sorted("
                                  "{f\"{d.metadata['Name']}=={d.version}\" for d in m.distributions()})))"],
                                 capture_output=True, text=True, cwd=cwd).stdout.split("\n")
         prefix, packages = Path(listed[0]), [p for p in listed[1:] if p]
         site = next(prefix.glob("lib/python*/site-packages"), None) or prefix/"Lib"/"site-packages"
-        result["slim_environment"] = dict(path=str(prefix), **megabytes(prefix), site_packages=megabytes(site), packages=packages)
+        result["slim_environment"] = dict(path=str(prefix), **megabytes(prefix), site_packages=megabytes(site),
+                                          packages=packages)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    for r in results: print(f"{r['command']:<40} median {r['median_s']:.2f}s  (fastest {r['fastest_s']:.2f}, slowest {r['slowest_s']:.2f})")
+    for r in results:
+        print(f"{r['command']:<40} median {r['median_s']:.2f}s  (fastest {r['fastest_s']:.2f}, slowest "
+              f"{r['slowest_s']:.2f})")
     print(f"torch / int8: CLI x{result['torch_over_int8']['cli']}, library x{result['torch_over_int8']['library']}; "
           f"load average {load_before} -> {load_after}")
 

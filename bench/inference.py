@@ -40,11 +40,14 @@ def main():
     torch_clf = EmotionClassifier(args.model, backend="torch")
     onnx_clf = EmotionClassifier(args.model, backend="onnx")
     paths = {
-        "naive pipeline, one tweet per call": (lambda ts: [max(naive(t)[0], key=lambda p: p["score"])["label"] for t in ts],
+        "naive pipeline, one tweet per call": (lambda ts: [max(naive(t)[0],
+                                                               key=lambda p: p["score"])["label"] for t in ts],
                                                lambda t: naive(t)),
-        "batched PyTorch fp32 (predict)": (lambda ts: torch_clf.predict(ts, batch_size=args.batch_size, progress=False)["label"].tolist(),
+        "batched PyTorch fp32 (predict)": (lambda ts: torch_clf.predict(ts, batch_size=args.batch_size,
+                                                                        progress=False)["label"].tolist(),
                                            torch_clf.classify),
-        "batched ONNX Runtime int8 (predict, backend='onnx')": (lambda ts: onnx_clf.predict(ts, batch_size=args.batch_size, progress=False)["label"].tolist(),
+        "batched ONNX Runtime int8 (predict, backend='onnx')": (lambda ts: onnx_clf.predict(ts,
+            batch_size=args.batch_size, progress=False)["label"].tolist(),
                                                                 onnx_clf.classify),
     }
     results = []
@@ -57,16 +60,20 @@ def main():
         latencies = [timed(one, t)[1] * 1000 for t in single]
         results.append(dict(path=name, tweets_per_s=round(len(texts) / statistics.median(runs), 1),
                             throughput_runs_s=[round(r, 2) for r in runs],
-                            p50_ms=round(float(np.percentile(latencies, 50)), 2), p95_ms=round(float(np.percentile(latencies, 95)), 2),
+                            p50_ms=round(float(np.percentile(latencies, 50)), 2),
+                            p95_ms=round(float(np.percentile(latencies, 95)), 2),
                             test_accuracy=round(accuracy, 4)))
-        print(f"{name}: {results[-1]['tweets_per_s']} tweets/s, p50 {results[-1]['p50_ms']} ms, "
-              f"p95 {results[-1]['p95_ms']} ms, accuracy {accuracy:.4f}", flush=True)
+        print(f"{name}: {results[-1]['tweets_per_s']} tweets/s, p50 {results[-1]['p50_ms']} ms, p95 "
+              f"{results[-1]['p95_ms']} ms, accuracy {accuracy:.4f}", flush=True)
     base, fast = results[0], results[-1]
     summary = dict(speedup_vs_naive=round(fast["tweets_per_s"] / base["tweets_per_s"], 2),
                    onnx_accuracy_loss_points=round(100 * (results[1]["test_accuracy"] - fast["test_accuracy"]), 2),
                    targets=dict(speedup=">= 5x", tweets_per_s=">= 400", p50_ms="<= 4", accuracy_loss_points="<= 0.5"))
     out = dict(machine=platform.machine(), cpus=cpu_count(), torch_threads=torch.get_num_threads(),
-               tweets=len(texts), latency_tweets=len(single), batch_size=args.batch_size or "backend default (64 torch, 16 onnx)", summary=summary, paths=results)
+               tweets=len(texts), latency_tweets=len(single), batch_size=args.batch_size or "backend default (64 "
+                                                                                            "torch, 16 onnx)",
+                                                                                                summary=summary,
+                                                                                                    paths=results)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(summary))

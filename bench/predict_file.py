@@ -18,7 +18,8 @@ RESULTS = Path(__file__).parent/"results"/"predict_file.json"
 
 
 def peak_rss_mib()->float|None:
-    "Peak resident memory of this process in MiB (ru_maxrss: KiB on Linux, bytes on macOS); None where there is no `resource` (Windows)."
+    """Peak resident memory of this process in MiB (ru_maxrss: KiB on Linux, bytes on macOS); None where there is no
+    `resource` (Windows)."""
     try: import resource
     except ImportError: return None
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
@@ -79,7 +80,8 @@ def main():
         line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
         if proc.returncode or not line: sys.exit(f"{lines} lines failed:\n{proc.stderr[-3000:]}")
         run = json.loads(line[-1][7:])
-        memory.append(dict(lines=lines, file_mib=round(path.stat().st_size / 2**20, 1), peak_rss_mib=run["peak_rss_mib"] and round(run["peak_rss_mib"]),
+        memory.append(dict(lines=lines, file_mib=round(path.stat().st_size / 2**20, 1),
+                           peak_rss_mib=run["peak_rss_mib"] and round(run["peak_rss_mib"]),
                            seconds=round(run["seconds"], 1), rows_per_s=round(lines / run["seconds"])))
         print(f"{lines:>9,} lines ({memory[-1]['file_mib']} MiB): peak {memory[-1]['peak_rss_mib']} MiB, "
               f"{memory[-1]['seconds']} s, {memory[-1]['rows_per_s']:,} rows/s", flush=True)
@@ -104,11 +106,13 @@ def main():
         row["ratio"] = round(row["streamed_tweets_per_s"] / row["in_memory_tweets_per_s"], 3)
         throughput.append(row); print(row, flush=True)
 
-    ratio = memory[-1]["peak_rss_mib"] / memory[0]["peak_rss_mib"] if memory[0]["peak_rss_mib"] else None  # None: no `resource`
+    # None: no `resource`
+    ratio = memory[-1]["peak_rss_mib"] / memory[0]["peak_rss_mib"] if memory[0]["peak_rss_mib"] else None
     result = dict(machine=platform.machine(), cpus=cpu_count(), chunk_size=4096, memory=memory,
                   peak_rss_ratio=ratio and round(ratio, 3), throughput=throughput, repeats=args.repeats)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    print(f"peak memory {args.lines[1]:,} vs {args.lines[0]:,} lines: " + (f"x{ratio:.3f}" if ratio else "not measured here"))
+    print(f"peak memory {args.lines[1]:,} vs {args.lines[0]:,} "
+          "lines: " + (f"x{ratio:.3f}" if ratio else "not measured here"))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ def main():
     # where the time goes, one core: reading the file and tokenizing its texts, against the model's per-core rate below
     from emotion_nbdev.inference import EmotionClassifier
     clf, stages = EmotionClassifier(model, "onnx"), {}
-    for stage, work_fn in (("read_csv", lambda: pd.read_csv(data)), ("tokenize", lambda: clf.encode(texts * (args.rows // len(texts)), clf.max_length + 1))):
+    for stage, work_fn in (("read_csv", lambda: pd.read_csv(data)),
+                           ("tokenize", lambda: clf.encode(texts * (args.rows // len(texts)), clf.max_length + 1))):
         secs = []
         for _ in range(args.repeats): start = time.perf_counter(); work_fn(); secs.append(time.perf_counter() - start)
         stages[f"{stage}_rows_per_s_one_core"] = round(args.rows / statistics.median(secs))
@@ -61,7 +62,8 @@ def main():
     for _ in range(args.repeats):  # interleaved: a change of load on the shared machine hits every path alike
         for name in runs:
             start = time.perf_counter()
-            if name == "predict_file": predict_file(data, work/"local.csv", model_dir=model, backend="onnx", overwrite=True, progress=False)
+            if name == "predict_file":
+                predict_file(data, work/"local.csv", model_dir=model, backend="onnx", overwrite=True, progress=False)
             else: ray_job(data, work/name.replace(", ", "_").replace(" ", ""), 1 if "1 worker" in name else 2)
             runs[name].append(time.perf_counter() - start)
             print(name, round(runs[name][-1], 1), "s", flush=True)
@@ -72,14 +74,16 @@ def main():
     remote = pd.read_parquet(work/"ray_2workers").sort_values("id").reset_index(drop=True)
     agree = float((local["label"] == remote["label"]).mean())
     diff = float(max(np.abs(local[n].to_numpy() - remote[n].to_numpy()).max() for n in EMOTIONS))
-    rows = [dict(path=name, seconds=[round(s, 2) for s in secs], rows_per_s=round(args.rows / statistics.median(secs), 1))
+    rows = [dict(path=name, seconds=[round(s, 2) for s in secs],
+                 rows_per_s=round(args.rows / statistics.median(secs), 1))
             for name, secs in runs.items()]
     base = rows[0]["rows_per_s"]
     for row in rows: row["vs_predict_file"] = round(row["rows_per_s"] / base, 3)
     per_core = rows[1]["rows_per_s"]
     result = dict(machine=platform.machine(), cpus=cpu_count(), rows=args.rows, repeats=args.repeats,
                   model="all-MiniLM-L6-v2 + untrained 6-class head, int8 ONNX (the fine-tuned model's compute)",
-                  ray=ray.__version__, ray_init_s=round(init_s, 2), job_of_16_rows_s=round(statistics.median(small_runs), 2),
+                  ray=ray.__version__, ray_init_s=round(init_s, 2),
+                  job_of_16_rows_s=round(statistics.median(small_runs), 2),
                   throughput=rows, per_core_rows_per_s=per_core, **stages,
                   per_hour_per_16_core_machine=round(per_core * 16 * 3600),
                   labels_agree_ray_vs_predict_file=agree, max_probability_difference=diff,

@@ -34,7 +34,8 @@ def freeze_lower_layers(model, n:int):
 
 
 def throughput(steps, repeats, names):
-    "Samples/s of `steps` training steps for each variant (same data, seed and batches), median over repeats; validation after."
+    """Samples/s of `steps` training steps for each variant (same data, seed and batches), median over repeats;
+    validation after."""
     import time
     from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer
     from emotion_nbdev.settings import seed_everything
@@ -59,9 +60,12 @@ def throughput(steps, repeats, names):
             seed_everything(42)
             model = recipe_model(checkpoint, data["train"].features["label"].names, s)
             if s.get("frozen_layers"): freeze_lower_layers(model, s["frozen_layers"])
-            args = training_args(os.path.join(tempfile.gettempdir(), "emotion-throughput"), max_steps=steps, learning_rate=recipe["learning_rate"],
-                                 batch_size=recipe["batch_size"], eval_batch_size=s["eval_batch_size"], eval_strategy="no",
-                                 save_strategy="no", load_best_model_at_end=False, logging_strategy="no", disable_tqdm=True)
+            args = training_args(os.path.join(tempfile.gettempdir(), "emotion-throughput"), max_steps=steps,
+                                 learning_rate=recipe["learning_rate"],
+                                 batch_size=recipe["batch_size"], eval_batch_size=s["eval_batch_size"],
+                                 eval_strategy="no",
+                                 save_strategy="no", load_best_model_at_end=False, logging_strategy="no",
+                                 disable_tqdm=True)
             trainer = Trainer(model=model, args=args, train_dataset=encoded["train"], processing_class=tokenizer,
                               data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics)
             start = time.perf_counter(); trainer.train()
@@ -71,7 +75,8 @@ def throughput(steps, repeats, names):
                 start = time.perf_counter(); ev = trainer.evaluate(encoded["validation"])
                 results[name] = dict(settings=s, eval_seconds=round(time.perf_counter() - start, 2),
                                      validation_accuracy_after_steps=round(ev["eval_accuracy"], 4))
-            print(f"{name} (repeat {repeat + 1}): {steps * recipe['batch_size'] / times[name][-1]:.1f} samples/s", flush=True)
+            print(f"{name} (repeat {repeat + 1}): {steps * recipe['batch_size'] / times[name][-1]:.1f} samples/s",
+                  flush=True)
     base = None
     for name, _ in variants:
         r = results[name]
@@ -79,8 +84,9 @@ def throughput(steps, repeats, names):
         r["samples_per_second"] = round(steps * recipe["batch_size"] / statistics.median(times[name]), 1)
         base = base or r["samples_per_second"]
         r["speedup"] = round(r["samples_per_second"] / base, 2)
-        print(f"{name:28s} {r['samples_per_second']:6.1f} samples/s (x{r['speedup']:.2f}); validation pass {r['eval_seconds']:.1f}s; "
-              f"validation accuracy after {steps} steps {r['validation_accuracy_after_steps']:.4f}")
+        print(f"{name:28s} {r['samples_per_second']:6.1f} samples/s (x{r['speedup']:.2f}); validation pass "
+              f"{r['eval_seconds']:.1f}s; validation accuracy after {steps} steps "
+              f"{r['validation_accuracy_after_steps']:.4f}")
     import torch
     return dict(machine=platform.machine(), cpus=cpu_count(), threads=torch.get_num_threads(),
                 checkpoint=Path(checkpoint).name, steps=steps, batch_size=recipe["batch_size"], repeats=repeats,
@@ -107,7 +113,8 @@ CANDIDATES = [(name, {**SWEEP_BASE, **change}) for name, change in [  # in the o
 
 
 def peak_rss_mib()->float|None:
-    "Peak resident memory of this process in MiB (ru_maxrss: KiB on Linux, bytes on macOS); None where there is no `resource` (Windows)."
+    """Peak resident memory of this process in MiB (ru_maxrss: KiB on Linux, bytes on macOS); None where there is no
+    `resource` (Windows)."""
     try: import resource
     except ImportError: return None
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
@@ -160,19 +167,24 @@ def sweep(names, seeds, models_dir, out, workers=1):
         run = run_seed(seed, model_dir, change, no_test=True, threads=1 if workers > 1 else None)
         with lock:
             entry = done["candidates"][name]
-            entry["runs"].append({k: run[k] for k in ("seed", "recipe", "train_seconds", "seconds", "train_samples_per_second",
+            entry["runs"].append({k: run[k] for k in ("seed", "recipe", "train_seconds", "seconds",
+                                                      "train_samples_per_second",
                                                       "best_checkpoint_epoch", "history", "validation", "peak_rss_mib",
                                                       "environment")} | dict(model_dir=str(model_dir), workers=workers))
             entry["validation_accuracy"] = mean_std([r["validation"]["accuracy"] for r in entry["runs"]])
             entry["validation_f1_macro"] = mean_std([r["validation"]["f1_macro"] for r in entry["runs"]])
             out.write_text(json.dumps(done, indent=2) + "\n")
-            print(f"{name}, seed {seed}: validation acc {run['validation']['accuracy']:.4f} F1 {run['validation']['f1_macro']:.4f}, "
-                  f"{run['seconds']:.0f}s ({run['train_samples_per_second']:.1f} samples/s)", flush=True)
+            print(f"{name}, seed {seed}: validation acc {run['validation']['accuracy']:.4f} F1 "
+                  f"{run['validation']['f1_macro']:.4f}, {run['seconds']:.0f}s ({run['train_samples_per_second']:.1f} "
+                  "samples/s)", flush=True)
     with ThreadPoolExecutor(workers) as pool: list(pool.map(lambda j: job(*j), jobs))
     for name, entry in done["candidates"].items():
         acc, f1 = entry.get("validation_accuracy"), entry.get("validation_f1_macro")
-        if acc: print(f"{name:45s} validation acc {acc['mean']:.4f} ± {acc['std']:.4f}, F1 {f1['mean']:.4f} ± {f1['std']:.4f} "
-                      f"over {len(acc['values'])} seed(s); {statistics.mean(r['seconds'] for r in entry['runs']) / 60:.1f} min a run")
+        if acc:
+            print(f"{name:45s} validation acc {acc['mean']:.4f} ± {acc['std']:.4f}, F1 {f1['mean']:.4f} ± "
+                  f"{f1['std']:.4f} "
+                      f"over {len(acc['values'])} seed(s); "
+                      f"{statistics.mean(r['seconds'] for r in entry['runs']) / 60:.1f} min a run")
 
 
 def choose(candidates:dict)->str:
@@ -204,13 +216,16 @@ def score_test(sweep_file:Path, out:Path, recipe:str|None=None, why:str|None=Non
         probs, _ = EmotionClassifier(run["model_dir"], max_length=128).probabilities(test["text"])
         loss = float(-np.log(probs[np.arange(len(probs)), test["label"]]).mean())  # cross-entropy
         runs.append({**run, "test": dict(loss=loss, **scores(test["label"], probs.argmax(-1)))})
-        print(f"{name}, seed {run['seed']}: test acc {runs[-1]['test']['accuracy']:.4f} F1 {runs[-1]['test']['f1_macro']:.4f}")
+        print(f"{name}, seed {run['seed']}: test acc {runs[-1]['test']['accuracy']:.4f} F1 "
+              f"{runs[-1]['test']['f1_macro']:.4f}")
     summary = {f"{split}_{metric}": mean_std([r[split][metric] for r in runs])
                for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}
-    first = Path(runs[0]["model_dir"])  # which encoder the runs fine-tuned, and its size, for the tables that quote them
+    # which encoder the runs fine-tuned, and its size, for the tables that quote them
+    first = Path(runs[0]["model_dir"])
     checkpoint = json.loads((first/"metrics.json").read_text())["checkpoint"]
     parameters = EmotionClassifier(first).backend.model.num_parameters()
-    result = dict(machine=platform.machine(), cpus=cpu_count(), checkpoint=checkpoint, parameters=parameters, chosen=name,
+    result = dict(machine=platform.machine(), cpus=cpu_count(), checkpoint=checkpoint, parameters=parameters,
+                  chosen=name,
                   chosen_by=done["chosen"], recipe=runs[0]["recipe"], summary=summary, runs=runs)
     out.write_text(json.dumps(result, indent=2) + "\n")
     for key, s in summary.items(): print(f"{key}: {s['mean']:.4f} ± {s['std']:.4f} over {len(runs)} seeds")
@@ -228,17 +243,21 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--out", default=str(RESULTS))
-    parser.add_argument("--merge", action="store_true", help="keep the runs already in --out (same recipe) and add these seeds")
-    parser.add_argument("--throughput", action="store_true", help="samples/s of each training-loop variant instead (short runs)")
+    parser.add_argument("--merge", action="store_true", help="keep the runs already in --out (same recipe) and add "
+                                                             "these seeds")
+    parser.add_argument("--throughput", action="store_true",
+                        help="samples/s of each training-loop variant instead (short runs)")
     parser.add_argument("--steps", type=int, default=60, help="with --throughput: training steps per measurement")
     parser.add_argument("--repeats", type=int, default=3, help="with --throughput: measurements per variant (median)")
     parser.add_argument("--variants", nargs="+", default=[name for name, _ in VARIANTS], help="with --throughput")
-    parser.add_argument("--sweep", action="store_true", help="train the recipe CANDIDATES over --seeds, validation only")
+    parser.add_argument("--sweep", action="store_true", help="train the recipe CANDIDATES over --seeds, validation "
+                                                             "only")
     parser.add_argument("--candidates", nargs="+", default=[name for name, _ in CANDIDATES], help="with --sweep")
     parser.add_argument("--models", default=None, help="with --sweep: keep each run's model under this folder")
     parser.add_argument("--workers", type=int, default=1, help="with --sweep: runs side by side, one thread each")
     parser.add_argument("--score-test", action="store_true",
-                        help="choose the recipe from the sweep's validation scores, score its kept models on test once, write --out")
+                        help="choose the recipe from the sweep's validation scores, score its kept models on test "
+                             "once, write --out")
     parser.add_argument("--recipe", default=None, help="with --score-test: this candidate instead of the rule's choice")
     parser.add_argument("--why", default=None, help="with --recipe: why (recorded beside it)")
     parser.add_argument("--_one", type=int, default=None, help=argparse.SUPPRESS)
@@ -246,12 +265,14 @@ def main():
     parser.add_argument("--_no-test", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_dir", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    extra = {k: v for k, v in dict(epochs=args.epochs, learning_rate=args.learning_rate, batch_size=args.batch_size).items()
+    extra = {k: v for k, v in dict(epochs=args.epochs, learning_rate=args.learning_rate,
+                                   batch_size=args.batch_size).items()
              if v is not None}
     if args._one is not None: return one_run(args._one, args._dir, {**extra, **json.loads(args._recipe)}, args._no_test)
     if args.score_test:
         return score_test(SWEEP_RESULTS, Path(args.out), args.recipe, args.why)
-    if args.sweep: return sweep(args.candidates, args.seeds, args.models, Path(args.out if args.out != str(RESULTS) else SWEEP_RESULTS),
+    if args.sweep: return sweep(args.candidates, args.seeds, args.models,
+                                Path(args.out if args.out != str(RESULTS) else SWEEP_RESULTS),
                                    args.workers)
     if args.throughput:
         out = Path(args.out if args.out != str(RESULTS) else THROUGHPUT)
@@ -267,12 +288,13 @@ def main():
         output_dir = args.keep if (i == 0 and args.keep) else tempfile.mkdtemp(prefix=f"emotion-seed{seed}-")
         runs.append(run_seed(seed, output_dir, extra))
         if runs[0]["recipe"] | {"seed": 0} != runs[-1]["recipe"] | {"seed": 0}:
-            sys.exit(f"seed {seed} used another recipe than the recorded runs: {runs[-1]['recipe']} vs {runs[0]['recipe']}; "
-                     "Fix: write to another --out, or drop --merge.")
+            sys.exit(f"seed {seed} used another recipe than the recorded runs: {runs[-1]['recipe']} vs "
+                     f"{runs[0]['recipe']}; Fix: write to another --out, or drop --merge.")
         r = runs[-1]
-        print(f"seed {seed}: {r['train_seconds']:.0f}s, {r['train_samples_per_second']:.1f} samples/s, peak {r['peak_rss_mib']} MiB; "
-              f"validation acc {r['validation']['accuracy']:.4f} F1 {r['validation']['f1_macro']:.4f}; "
-              f"test acc {r['test']['accuracy']:.4f} F1 {r['test']['f1_macro']:.4f}", flush=True)
+        print(f"seed {seed}: {r['train_seconds']:.0f}s, {r['train_samples_per_second']:.1f} samples/s, peak "
+              f"{r['peak_rss_mib']} MiB; "
+              f"validation acc {r['validation']['accuracy']:.4f} F1 {r['validation']['f1_macro']:.4f}; test acc "
+              f"{r['test']['accuracy']:.4f} F1 {r['test']['f1_macro']:.4f}", flush=True)
 
     summary = {f"{split}_{metric}": mean_std([r[split][metric] for r in runs])
                for split in ("validation", "test") for metric in ("accuracy", "f1_macro")}

@@ -21,10 +21,11 @@ __all__ = ['FAST_ROWS', 'load_emotions', 'fast_subset', 'to_frame', 'plot_label_
 
 # %% ../nbs/01_data.ipynb #1ed3547d
 def load_emotions(
-    source:str|pd.DataFrame|None=None, # None: the emotion tweets ($EMOTION_DATA_DIR, else the Hub); or your own data (Appendix F)
+    source:str|pd.DataFrame|None=None, # None: the emotion tweets ($EMOTION_DATA_DIR, else the Hub); or yours (App. F)
     **options,
 )->DatasetDict: # train / validation / test, each with a `text` column and a `ClassLabel` `label`
-    "The emotion tweets, or your own labelled data read with `options` (text_col, label_col, label_names, delimiter, errors)."
+    """The emotion tweets, or your own labelled data read with `options` (text_col, label_col, label_names, delimiter,
+    errors)."""
     source = data_source(source)  # `source` if given, else $EMOTION_DATA_DIR, else 'dair-ai/emotion'
     if isinstance(source, str) and source == HUB_DATASET:
         with hub_errors(HUB_DATASET):  # offline: an error that says what to do
@@ -77,7 +78,8 @@ def plot_words_per_tweet(df:pd.DataFrame, text_col:str="text", ax=None):
 
 # %% ../nbs/01_data.ipynb #c09edb56
 def writing_style(texts:list[str])->dict:
-    "How many of `texts` hold an upper-case letter, a digit, anything but letters and spaces, or the word 'feel' (feel, feeling, feels...)."
+    """How many of `texts` hold an upper-case letter, a digit, anything but letters and spaces, or the word 'feel'
+    (feel, feeling, feels...)."""
     texts = list(texts)
     return {"tweets": len(texts),
             "upper-case letter": sum(any(c.isupper() for c in t) for t in texts),

@@ -24,7 +24,8 @@ __all__ = ['FEELINGS_NEGATED', 'forward_pass_with_label', 'example_errors', 'pro
 
 # %% ../nbs/05_error_analysis.ipynb #459b180a
 def forward_pass_with_label(batch:dict, model, tokenizer)->dict:
-    "Loss, predicted label and class probabilities of each example of a tokenized batch (for `Dataset.map(batched=True)`)."
+    """Loss, predicted label and class probabilities of each example of a tokenized batch (for
+    `Dataset.map(batched=True)`)."""
     inputs = tokenizer.pad({"input_ids": batch["input_ids"]}, return_tensors="pt").to(model.device)  # pad this batch
     with torch.inference_mode():
         logits = model(**inputs).logits.float()
@@ -33,15 +34,18 @@ def forward_pass_with_label(batch:dict, model, tokenizer)->dict:
             "probs": F.softmax(logits, dim=-1).cpu().numpy()}
 
 def example_errors(model, tokenizer, ds, batch_size:int=64)->pd.DataFrame:
-    "One row per example of the labelled split `ds`: text, label, predicted label, loss, confidence and the probability of the label."
+    """One row per example of the labelled split `ds`: text, label, predicted label, loss, confidence and the
+    probability of the label."""
     names = ds.features["label"].names
     encoded = ds.map(lambda b: tokenizer(b["text"], truncation=True), batched=True)
-    out = encoded.map(partial(forward_pass_with_label, model=model, tokenizer=tokenizer), batched=True, batch_size=batch_size)
+    out = encoded.map(partial(forward_pass_with_label, model=model, tokenizer=tokenizer), batched=True,
+                      batch_size=batch_size)
     probs = np.array(out["probs"], dtype=np.float32)
     df = pd.DataFrame({"text": out["text"], "label": [names[i] for i in out["label"]],
                        "predicted_label": [names[i] for i in out["predicted_label"]], "loss": out["loss"],
                        "confidence": probs.max(1), "p_label": probs[np.arange(len(probs)), out["label"]]})
-    df.attrs["probs"] = probs.tolist()  # a list: pandas compares attrs when it combines frames (nlargest, concat), and an array says no single True
+    # a list: pandas compares attrs when it combines frames (nlargest, concat), and an array says no single True
+    df.attrs["probs"] = probs.tolist()
     return df
 
 # %% ../nbs/05_error_analysis.ipynb #c4a17dcd
@@ -56,7 +60,8 @@ def probabilities(model, tokenizer, texts:list[str], batch_size:int=64)->np.ndar
     return out
 
 def word_deletions(texts:list[str], predict)->pd.DataFrame:
-    "Per text: its predicted class, the word whose deletion lowers that class's probability most, by how much, and whether deleting one word changes the label."
+    """Per text: its predicted class, the word whose deletion lowers that class's probability most, by how much, and
+    whether deleting one word changes the label."""
     texts = list(texts)
     first = predict(texts)
     variants = [(i, j) for i, t in enumerate(texts) for j in range(len(t.split()))]
@@ -68,7 +73,8 @@ def word_deletions(texts:list[str], predict)->pd.DataFrame:
         if p.argmax() != label: flipped.add(i)  # any one deletion that changes the label counts, decisive or not
         if i not in rows or drop > rows[i]["drop"]: rows[i] = dict(decisive=texts[i].split()[j], drop=drop)
     rows = {i: {**row, "flips": i in flipped} for i, row in rows.items()}
-    return pd.DataFrame([dict(text=t, predicted=first[i].argmax(), **rows.get(i, dict(decisive=None, drop=0.0, flips=False)))
+    return pd.DataFrame([dict(text=t, predicted=first[i].argmax(),
+                              **rows.get(i, dict(decisive=None, drop=0.0, flips=False)))
                          for i, t in enumerate(texts)])
 
 # %% ../nbs/05_error_analysis.ipynb #3eeaaf22
@@ -86,9 +92,11 @@ def insert_not(text:str)->str|None:
     return None
 
 def negation_flips(texts:list[str], predict)->pd.DataFrame:
-    "One row per text that `remove_not` or `insert_not` rewrites: both versions, the class `predict` gives each, and whether it changed."
+    """One row per text that `remove_not` or `insert_not` rewrites: both versions, the class `predict` gives each, and
+    whether it changed."""
     texts = list(texts)
-    rows = [dict(rewrite=f.__name__, row=i, text=t, rewritten=f(t)) for f in (remove_not, insert_not) for i, t in enumerate(texts)]
+    rows = [dict(rewrite=f.__name__, row=i, text=t, rewritten=f(t)) for f in (remove_not, insert_not)
+            for i, t in enumerate(texts)]
     df = pd.DataFrame(rows).dropna(subset=["rewritten"]).reset_index(drop=True)
     before, after = (predict(df[column].tolist()).argmax(1) if len(df) else [] for column in ("text", "rewritten"))
     return df.assign(before=before, after=after, flips=np.not_equal(before, after))
@@ -118,7 +126,8 @@ def label_noise_candidates(
     "Wrongly predicted examples the model is confident about, highest loss first."
     wrong = df[(df["label"] != df["predicted_label"]) & (df["confidence"] >= min_confidence)].copy()
     wrong["conflicting_duplicate"] = wrong["text"].isin(conflicting_texts or set())
-    return wrong.sort_values("loss", ascending=False)[["label", "predicted_label", "confidence", "loss", "conflicting_duplicate", "text"]]
+    return wrong.sort_values("loss", ascending=False)[["label", "predicted_label", "confidence", "loss",
+                                                       "conflicting_duplicate", "text"]]
 
 # %% ../nbs/05_error_analysis.ipynb #945c4137
 def calibration_bins(probs:np.ndarray, labels, n_bins:int=10)->pd.DataFrame:
@@ -146,14 +155,17 @@ def plot_reliability(
     title:str|None=None,   # Default: the ECE
     few:int=30,            # A bin with fewer predictions is hatched: its accuracy is too noisy to read much into
 ):
-    "Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration, each bin labelled with its number of predictions."
+    """Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration, each bin labelled
+    with its number of predictions."""
     import matplotlib.pyplot as plt
     bins = calibration_bins(probs, labels, n_bins)
     ax = ax or plt.subplots(figsize=(4.5, 4.5))[1]
     sparse = bins["examples"] < few
     for part, style in ((bins[~sparse], dict(label="accuracy")),
-                        (bins[sparse & (bins["examples"] > 0)], dict(label=f"accuracy, under {few} predictions", color="white", hatch="//"))):
-        if len(part): ax.bar(part["bin_low"], part["accuracy"], width=1 / n_bins, align="edge", edgecolor="black", **style)
+                        (bins[sparse & (bins["examples"] > 0)], dict(label=f"accuracy, under {few} predictions",
+                                                                     color="white", hatch="//"))):
+        if len(part): ax.bar(part["bin_low"], part["accuracy"], width=1 / n_bins, align="edge", edgecolor="black",
+                             **style)
     for b in bins.itertuples():  # an empty bin has no bar and reads 0
         ax.annotate(str(b.examples), (b.bin_low + 0.5 / n_bins, np.nan_to_num(b.accuracy)), xytext=(0, 2),
                     textcoords="offset points", ha="center", fontsize=7)

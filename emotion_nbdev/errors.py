@@ -15,7 +15,8 @@ __all__ = ['Option', 'python_spelling', 'spell', 'joined', 'UserError', 'BadInpu
 
 # %% ../nbs/10_errors.ipynb #56c00148
 class Option(NamedTuple):
-    "A setting a message names, written by the interface that shows the message: `overwrite=True` in Python, `--overwrite` on the command line."
+    """A setting a message names, written by the interface that shows the message: `overwrite=True` in Python,
+    `--overwrite` on the command line."""
     name:str           # The Python parameter, e.g. 'text_col'
     value:object=None  # What to set it to: a value, a placeholder such as 'FILE', or True for a switch
 
@@ -44,7 +45,8 @@ def joined(
 
 # %% ../nbs/10_errors.ipynb #c10fabfc
 class UserError(Exception):
-    "A problem with the user's input, files, settings or environment: what is wrong and what to change; both may name options (`Option`)."
+    """A problem with the user's input, files, settings or environment: what is wrong and what to change; both may name
+    options (`Option`)."""
     def __init__(self,
                  problem,      # What is wrong: a string, or strings and `Option`s
                  fix=None,     # What to change, shown after "Fix:"
@@ -61,7 +63,8 @@ class UserError(Exception):
     @property
     def options(self)->list[str]:
         "The names of the options the message names, in order: what tests and callers check, rather than the text."
-        def names(text): return ([text.name] if isinstance(text, Option) else [] if text is None or isinstance(text, str)
+        def names(text):
+            return ([text.name] if isinstance(text, Option) else [] if text is None or isinstance(text, str)
                                  else [name for part in text for name in names(part)])
         return names((self.problem, self.fix, self.notes))
 
@@ -74,7 +77,8 @@ class UserError(Exception):
     def __reduce__(self): return type(self), (self.problem, self.fix, self.notes)
 
 class BadInput(UserError, ValueError): "Input data or a setting that cannot be used as given."
-class BadType(UserError, TypeError): "An argument of a kind this function cannot use (a number where a text belongs, ...)."
+class BadType(UserError, TypeError): ("An argument of a kind this function cannot use (a number where a text belongs, "
+                                      "...).")
 class NotFound(UserError, FileNotFoundError): "A file, folder or model that does not exist."
 class AlreadyExists(UserError, FileExistsError): "An output that exists and may not be replaced."
 class NotWritable(UserError, PermissionError): "A place outputs cannot be written to."
@@ -89,11 +93,13 @@ def number_problem(
     low_allowed:bool=False,   # ...allowed itself (else: only values above it)
     high:float=math.inf,      # Values must stay below this
 )->str|None:
-    "What a number must be, when `value` is not a finite number (whole, when asked) in its range; None when it is. The one rule for the library's checks and the command line's flags."
+    """What a number must be, when `value` is not a finite number (whole, when asked) in its range; None when it is. The
+    one rule for the library's checks and the command line's flags."""
     kind = numbers.Integral if whole else numbers.Real
     if (isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
         and (low <= value if low_allowed else low < value) and value < high): return None
-    bound = (f"of at least {low}" if low_allowed else f"above {low}") + (f" and below {high:,}" if high < math.inf else "")
+    bound = (f"of at least {low}" if low_allowed else f"above {low}") + (f" and below {high:,}" if high < math.inf
+                                                                         else "")
     return f"give {'a whole' if whole else 'a finite'} number {bound}"
 
 def check_choice(
@@ -102,7 +108,8 @@ def check_choice(
     choices,    # What it may be; the first is the one the fix names
 ):
     "An error naming the fix unless `value` is one of `choices`: the library's rule for an option with a few values."
-    if value not in choices: raise BadInput(f"{name}={value!r}: use {' or '.join(map(repr, choices))}.", Option(name, choices[0]))
+    if value not in choices:
+        raise BadInput(f"{name}={value!r}: use {' or '.join(map(repr, choices))}.", Option(name, choices[0]))
 
 def check_number(
     name:str,                 # The option, e.g. 'batch_size'
@@ -114,7 +121,8 @@ def check_number(
     high:float=math.inf,      # Values must stay below this
     none:bool=False,          # None is allowed (a default applies)
 ):
-    "An error naming the fix unless `value` is a finite number (whole, when asked) in its range (or None, when allowed)."
+    """An error naming the fix unless `value` is a finite number (whole, when asked) in its range (or None, when
+    allowed)."""
     if value is None and none: return
     if problem := number_problem(value, whole, low, low_allowed, high):
         raise BadInput((Option(name, value), f": {problem}."), Option(name, example))

@@ -32,17 +32,20 @@ def draw_encoder(
     n_labels:int,         # Classes the classifier chooses from
     ax=None,              # Axes to draw on; default: a new figure
 ):
-    "Diagram of an encoder classifier with the sizes of `config`: tokens, embeddings, the layers, hidden states, pooling, classifier."
+    "Diagram of an encoder classifier, sized by `config`: tokens, embeddings, layers, hidden states, pooling, head."
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
     width, layers, heads = config.hidden_size, config.num_hidden_layers, config.num_attention_heads
-    inner = getattr(config, "intermediate_size", None) or getattr(config, "hidden_dim", None)  # DistilBERT calls it hidden_dim
+    # DistilBERT calls it hidden_dim
+    inner = getattr(config, "intermediate_size", None) or getattr(config, "hidden_dim", None)
     ax = ax or plt.subplots(figsize=(9, 7))[1]
     ax.set_xlim(0, 10); ax.set_ylim(0, 11.2); ax.axis("off")
     def box(x, y, w, h, text, color, size=8.5, **kw):
-        ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h, boxstyle="round,pad=0.04,rounding_size=0.12", fc=color, ec="0.35"))
+        ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h, boxstyle="round,pad=0.04,rounding_size=0.12", fc=color,
+                                    ec="0.35"))
         ax.text(x, y, text, ha="center", va="center", fontsize=size, **kw)
-    def arrow(x0, y0, x1, y1): ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1))
+    def arrow(x0, y0, x1, y1): ax.annotate("", (x1, y1), (x0, y0),
+                                           arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1))
     xs = np.linspace(1.6, 8.4, len(tokens)); w = min(1.2, 6.8 / len(tokens) - 0.15)
     for x, token in zip(xs, tokens):
         box(x, 10.6, w, 0.5, token, "white", family="monospace")
@@ -52,8 +55,9 @@ def draw_encoder(
     arrow(xs[0], 3.3, 1.6, 2.45)
     ax.text(0.05, 10.6, "tokens", va="center", fontsize=9, style="italic")
     ax.text(0.05, 3.6, "hidden\nstates", va="center", fontsize=9, style="italic")
-    box(5, 9.3, 7.6, 0.8, f"embeddings: a learned vector of {width} numbers for each token id ({config.vocab_size:,} in the\n"
-                          f"vocabulary), plus one for each position (up to {config.max_position_embeddings})", "#fbefc9")
+    box(5, 9.3, 7.6, 0.8, f"embeddings: a learned vector of {width} numbers for each token id ({config.vocab_size:,} "
+                          "in the\nvocabulary), plus one for each position "
+                          f"(up to {config.max_position_embeddings})", "#fbefc9")
     arrow(5, 8.85, 5, 8.35)
     box(5, 6.5, 7.6, 3.5, "", "#dbe8f6")
     ax.text(5, 7.95, f"transformer layer  × {layers}", ha="center", va="center", fontsize=10, weight="bold")
@@ -61,7 +65,8 @@ def draw_encoder(
                             "a weighted mix of all the tokens' vectors (weights: query · key)", "white")
     box(5, 5.7, 7.0, 0.95, f"feed-forward: {width} → {inner} → {width} numbers, on each token alone", "white")
     arrow(5, 6.55, 5, 6.2)
-    ax.text(5, 4.95, "each step: + its input (residual), then layer norm", ha="center", va="center", fontsize=8.5, style="italic")
+    ax.text(5, 4.95, "each step: + its input (residual), then layer norm", ha="center", va="center", fontsize=8.5,
+            style="italic")
     for x in xs: arrow(x, 4.7, x, 3.9)
     box(1.6, 2.1, 2.4, 0.65, "[CLS] vector\n(the book)", "#f6dcc8")
     box(8.0, 2.1, 2.6, 0.65, "mean of the real tokens\n(sentence encoders)", "#f6dcc8")
@@ -105,13 +110,15 @@ def extract_features(
     device = torch.device(device) if device is not None else model.device
     model = model.to(device).eval()
     max_length = max_length or min(tokenizer.model_max_length, 512)
-    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"] if texts else []  # a tokenizer refuses []
+    # a tokenizer refuses []
+    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"] if texts else []
     out = {pooling: np.empty((len(texts), model.config.hidden_size), dtype=np.float32) for pooling in poolings}
     batches = list(padded_batches(ids, batch_size, tokenizer.pad_token_id, sort_by_length))
     for idx, batch in tqdm(batches, desc="Extracting features", disable=not progress or len(batches) < 2):
         batch = {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
         hidden = model(**batch).last_hidden_state  # (batch, seq, hidden): every pooling reads it
-        for pooling in poolings: out[pooling][idx] = pool(hidden, batch["attention_mask"], pooling).float().cpu().numpy()
+        for pooling in poolings:
+            out[pooling][idx] = pool(hidden, batch["attention_mask"], pooling).float().cpu().numpy()
     return out
 
 # %% ../nbs/03_features.ipynb #14e61a6c
@@ -126,8 +133,9 @@ def extract_hidden_states(
     device=None,               # Default: the model's device
     progress:bool=True,        # Show a progress bar
 )->np.ndarray:                 # (n_texts, hidden_size) float32 features
-    "Frozen-encoder features for `texts` with one pooling, one row per text (the book's name): `extract_features` for one pooling."
-    return extract_features(texts, model, tokenizer, (pooling,), batch_size, sort_by_length, max_length, device, progress)[pooling]
+    "Frozen-encoder features of `texts` with one pooling, a row per text (the book's name; `extract_features` inside)."
+    return extract_features(texts, model, tokenizer, (pooling,), batch_size, sort_by_length, max_length, device,
+                            progress)[pooling]
 
 # %% ../nbs/03_features.ipynb #ad2366c5
 def cached_features(
@@ -141,16 +149,19 @@ def cached_features(
     cache:Path|None=None,          # Folder of the cache; default: `settings.cache_dir()/'features'`
     progress:bool=True,            # Log cache hits and misses, and show a progress bar while extracting
 )->np.ndarray:                     # (n_texts, hidden_size) float32 features
-    "Features of `texts` with `pooling`, read from the cache when this model and these texts were extracted before; a miss extracts every pooling of `POOLINGS` in one pass and caches them all."
+    """Features of `texts` with `pooling`, read from the cache when this model and these texts were extracted before; a
+    miss extracts every pooling of `POOLINGS` in one pass and caches them all."""
     check_choice("pooling", pooling, POOLINGS)
     texts = list(texts)
     checkpoint = str(checkpoint or resolve_checkpoint(verbose=False))
     def extract():
         encoder = model or AutoModel.from_pretrained(checkpoint).to(get_device())
-        return extract_features(texts, encoder, tokenizer or AutoTokenizer.from_pretrained(checkpoint), POOLINGS, batch_size,
+        return extract_features(texts, encoder, tokenizer or AutoTokenizer.from_pretrained(checkpoint), POOLINGS,
+                                batch_size,
                                 max_length=max_length, progress=progress)
     key = fingerprint("features", model_fingerprint(checkpoint), f"max_length={max_length}", texts=texts)
-    found = cached_arrays(cache or cache_dir()/"features", key, POOLINGS, extract, f"features of {len(texts):,} texts", progress)
+    found = cached_arrays(cache or cache_dir()/"features", key, POOLINGS, extract, f"features of {len(texts):,} texts",
+                          progress)
     return found[pooling]
 
 # %% ../nbs/03_features.ipynb #1f9b9b11
@@ -175,11 +186,13 @@ def plot_umap_grid(
     labels = np.asarray(labels)
     ncols = 3; nrows = -(-len(label_names) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(7, 2.6 * nrows), squeeze=False, sharex=True, sharey=True)
-    extent = (*np.percentile(embedding[:, 0], [0, 100]), *np.percentile(embedding[:, 1], [0, 100]))  # one grid for all panels
+    # one grid for all panels
+    extent = (*np.percentile(embedding[:, 0], [0, 100]), *np.percentile(embedding[:, 1], [0, 100]))
     cmaps = ["Greys", "Blues", "Oranges", "Reds", "Purples", "Greens"]
     for i, (ax, name) in enumerate(zip(axes.flat, label_names)):
         points = embedding[labels == i]
-        ax.hexbin(points[:, 0], points[:, 1], cmap=cmaps[i % len(cmaps)], gridsize=20, extent=extent, mincnt=1, linewidths=(0,))
+        ax.hexbin(points[:, 0], points[:, 1], cmap=cmaps[i % len(cmaps)], gridsize=20, extent=extent, mincnt=1,
+                  linewidths=(0,))
         ax.set_title(name); ax.set_xticks([]); ax.set_yticks([])
     for ax in axes.flat[len(label_names):]: ax.set_visible(False)
     if title: fig.suptitle(title)
@@ -194,7 +207,7 @@ def scores(y_true, y_pred)->dict:
 
 # %% ../nbs/03_features.ipynb #a8bd1a6c
 def evaluate_model(clf, X:dict, y:dict, name:str, splits:tuple=("validation",))->list[dict]:
-    "Scores of a fitted classifier on the features of each of `splits` (validation only, by default), one row per split."
+    "Scores of a fitted classifier on the features of each of `splits` (by default validation), one row per split."
     return [dict(model=name, split=split, **scores(y[split], clf.predict(X[split]))) for split in splits]
 
 # %% ../nbs/03_features.ipynb #3d7fcea1
@@ -203,6 +216,7 @@ def plot_confusion_matrix(y_true, y_pred, label_names:list, title:str|None=None,
     import matplotlib.pyplot as plt
     cm = confusion_matrix(y_true, y_pred, labels=range(len(label_names)), normalize="true")
     ax = ax or plt.subplots(figsize=(5, 5))[1]
-    ConfusionMatrixDisplay(cm, display_labels=label_names).plot(cmap="Blues", values_format=".2f", ax=ax, colorbar=False)
+    ConfusionMatrixDisplay(cm, display_labels=label_names).plot(cmap="Blues", values_format=".2f", ax=ax,
+                                                                colorbar=False)
     ax.set_title(title or "Normalized confusion matrix")
     return ax

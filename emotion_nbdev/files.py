@@ -8,35 +8,36 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/files.html.md"""
 from __future__ import annotations
 import csv, json, re, unicodedata
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 from .errors import BadInput, BadType, NotFound, Option, check_choice
 from .settings import logger
 
 # %% auto #0
-__all__ = ['BINARY_SUFFIXES', 'DELIMITERS', 'MISSING_LABELS', 'check_file', 'read_lines', 'NestedValue', 'table_rows',
-           'text_rows', 'label_key', 'case_clash', 'case_clash_message', 'sorted_labels', 'is_blank', 'validate_texts',
-           'missing_column']
+__all__ = ['BINARY_SUFFIXES', 'DELIMITERS', 'check_file', 'read_lines', 'NestedValue', 'table_rows', 'text_rows', 'is_blank',
+           'validate_texts', 'missing_column']
 
 # %% ../nbs/13_files.ipynb #5f727ad8
-BINARY_SUFFIXES = (".xlsx", ".xls", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".gz", ".zip", ".bz2", ".xz", ".zst")
-_MAGIC = {b"PK\x03\x04": "a zip archive (or an Excel .xlsx workbook)", b"\x1f\x8b": "gzip-compressed", b"BZh": "bzip2-compressed",
+BINARY_SUFFIXES = (".xlsx", ".xls", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".gz", ".zip", ".bz2", ".xz",
+                   ".zst")
+_MAGIC = {b"PK\x03\x04": "a zip archive (or an Excel .xlsx workbook)", b"\x1f\x8b": "gzip-compressed",
+          b"BZh": "bzip2-compressed",
           b"\xfd7zXZ\x00": "xz-compressed", b"\x28\xb5\x2f\xfd": "zstd-compressed", b"PAR1": "a Parquet file",
           b"\xd0\xcf\x11\xe0": "an Excel .xls workbook"}
-_SAVE_AS_TEXT = "save it as CSV or JSON Lines (with pandas: `df.to_csv('data.csv', index=False)`), or decompress it first"
+_SAVE_AS_TEXT = ("save it as CSV or JSON Lines (with pandas: `df.to_csv('data.csv', index=False)`), or decompress it "
+                 "first")
 
-def _not_text(head:bytes)->str|None:
-    "Why a file that starts with `head` is not UTF-8 text, with the fix; None when it may be."
+def _not_text(head:bytes)->tuple[str, str]|None:
+    "Why a file that starts with `head` is not UTF-8 text, and the fix; None when it may be."
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "is UTF-32, not UTF-8. Fix: re-save it as UTF-8, e.g. `iconv -f UTF-32 -t UTF-8 in.csv > out.csv`"
+        return "is UTF-32, not UTF-8", "re-save it as UTF-8, e.g. `iconv -f UTF-32 -t UTF-8 in.csv > out.csv`"
     odd_nuls, even_nuls = head[1::2].count(0), head[0::2].count(0)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or max(odd_nuls, even_nuls) > len(head) // 8:
-        return ("is UTF-16 (Excel's \"Unicode text\"), not UTF-8. Fix: re-save it as UTF-8 (Excel: Save As \"CSV UTF-8\"), "
-                "e.g. `iconv -f UTF-16 -t UTF-8 in.csv > out.csv`")
+        return ("is UTF-16 (Excel's \"Unicode text\"), not UTF-8",
+                "re-save it as UTF-8 (Excel: Save As \"CSV UTF-8\"), e.g. `iconv -f UTF-16 -t UTF-8 in.csv > out.csv`")
     kind = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
-    if kind: return f"is {kind}, not text. Fix: {_SAVE_AS_TEXT}"
-    if head.count(0) > len(head) // 100: return f"holds NUL bytes: it is a binary file, not text. Fix: {_SAVE_AS_TEXT}"
+    if kind: return f"is {kind}, not text", _SAVE_AS_TEXT
+    if head.count(0) > len(head) // 100: return "holds NUL bytes: it is a binary file, not text", _SAVE_AS_TEXT
     return None
 
 def check_file(path:Path)->Path:
@@ -44,10 +45,11 @@ def check_file(path:Path)->Path:
     if path.is_dir(): raise NotFound(f"{path} is a folder, not a file.", "give the file inside it.")
     if not path.is_file(): raise NotFound(f"{path}: no such file or folder.", "check the path.")
     suffix = path.suffix.lower()
-    if suffix in BINARY_SUFFIXES: raise BadInput(f"{path} is a {suffix} file, which is not read here.", f"{_SAVE_AS_TEXT}.")
+    if suffix in BINARY_SUFFIXES:
+        raise BadInput(f"{path} is a {suffix} file, which is not read here.", f"{_SAVE_AS_TEXT}.")
     with open(path, "rb") as f:
         chunk = f.read(1 << 16)
-        if problem := _not_text(chunk): raise BadInput(f"{path} {problem}.")
+        if problem := _not_text(chunk): raise BadInput(f"{path} {problem[0]}.", problem[1])
         while chunk:
             if chunk.strip(): return path
             chunk = f.read(1 << 16)
@@ -56,15 +58,16 @@ def check_file(path:Path)->Path:
 _LONE_CR = re.compile(r"(?<=\r)(?!\n)")  # a line end of old Mac files
 
 def read_lines(path:Path)->Iterator[tuple[int, str, tuple|None]]:
-    "(number, text, problem) of each line of `path`, decoded as UTF-8 one at a time (any size); `problem` (what, fix) when a line is not UTF-8."
+    "(number, text, problem) of each line of `path`, decoded as UTF-8 one by one; `problem` (what, fix) if it is not."
     n = 0
     with open(path, "rb") as f:
         for raw in f:
             try: text, problem = raw.decode("utf-8"), None
             except UnicodeDecodeError as e:
                 text = raw.decode("utf-8", "replace")
-                problem = (f"not valid UTF-8 (byte {raw[e.start]:#04x})", "re-save the file as UTF-8, e.g. from Windows' encoding "
-                           "with `iconv -f cp1252 -t utf-8 in.csv > out.csv` (Excel: Save As \"CSV UTF-8\")")
+                problem = (f"not valid UTF-8 (byte {raw[e.start]:#04x})",
+                           "re-save the file as UTF-8, e.g. from Windows' encoding with `iconv -f cp1252 -t utf-8 "
+                           "in.csv > out.csv` (Excel: Save As \"CSV UTF-8\")")
             if n == 0: text = text.removeprefix("\ufeff")
             for part in (_LONE_CR.split(text) if "\r" in text.rstrip("\r\n") else [text]):
                 if part: n += 1; yield n, part, problem
@@ -88,13 +91,15 @@ def _where(first:int, last:int)->str: return f"line {first}" if last <= first el
 
 def _csv_problem(e:csv.Error)->tuple[str, str]:
     "What a csv module error means for the user, and the fix."
-    if "unexpected end of data" in str(e): return 'a quote (") opens a text that does not close on this line', _QUOTE_FIX
+    if "unexpected end of data" in str(e):
+        return 'a quote (") opens a text that does not close on this line', _QUOTE_FIX
     if "field limit" in str(e):
-        return f"a field longer than {csv.field_size_limit():,} characters", "check for a quote that never closes, or split the text"
+        return f"a field longer than {csv.field_size_limit():,} characters", ("check for a quote that never closes, or "
+                                                                              "split the text")
     return f"a quoted text is malformed ({e})", _QUOTE_FIX
 
 def _csv_rows(path:Path, delimiter:str|None):
-    "(columns, rows) of a delimited file; each record is checked against the header, and a quote that runs on over lines is undone line by line."
+    "(columns, rows) of a delimited file: records checked against the header; a quote that runs on is read by line."
     lines = read_lines(path)
     before, header, problem = next(((n, text, p) for n, text, p in lines if text.strip()), (0, "", None))
     if not header: raise BadInput(f"{path} holds only blank lines.", "put a header and at least one example in it.")
@@ -102,11 +107,14 @@ def _csv_rows(path:Path, delimiter:str|None):
     delimiter = delimiter or _delimiter_of(header, path.suffix.lower()) or _ONE_COLUMN
     parse = lambda text: next(csv.reader([text], delimiter=delimiter, strict=True), [])
     try: columns = parse(header)
-    except csv.Error as e: raise BadInput(f"{path}, line {before}: the header: {_csv_problem(e)[0]}.", f"{_csv_problem(e)[1]}.") from None
+    except csv.Error as e:
+        raise BadInput(f"{path}, line {before}: the header: {_csv_problem(e)[0]}.", f"{_csv_problem(e)[1]}.") from None
     if len(set(columns)) < len(columns):
-        raise BadInput(f"{path}, line {before}: the header names a column twice ({columns}).", "give every column its own name.")
+        raise BadInput(f"{path}, line {before}: the header names a column twice ({columns}).",
+                       "give every column its own name.")
     shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
-    count_fix = ("put a text that holds the delimiter in double quotes, or give the delimiter with ", Option("delimiter", "<character>"))
+    count_fix = ("put a text that holds the delimiter in double quotes, or give the delimiter with ",
+                 Option("delimiter", "<character>"))
     blank = 0
     def checked(where, record):
         "(where, row, problem) of a parsed record, or None for a blank one."
@@ -115,7 +123,8 @@ def _csv_rows(path:Path, delimiter:str|None):
         if len(record) < len(columns) and not any(columns[len(record):]):  # a header that ends with unnamed columns
             record += [""] * (len(columns) - len(record))
         if len(record) != len(columns):
-            return where, None, (f"{len(record)} fields where the header has {len(columns)} (delimiter {shown})", count_fix)
+            return where, None, (f"{len(record)} fields where the header has {len(columns)} (delimiter {shown})",
+                                 count_fix)
         return where, dict(zip(columns, record)), None
     def alone(n, text, problem):
         "Line `n` read on its own."
@@ -145,10 +154,11 @@ def _csv_rows(path:Path, delimiter:str|None):
 class NestedValue(str):
     "A cell that held a list or an object, kept as its JSON text: never a text to classify or a label."
 
-_RECORDS_FIX = "write a list of objects, or one object per line (pandas: `df.to_json(path, orient='records', lines=True)`)"
+_RECORDS_FIX = ("write a list of objects, or one object per line (pandas: `df.to_json(path, orient='records', "
+                "lines=True)`)")
 
 def _json_value(value):
-    "A JSON value as text: strings as they are, numbers as written, null as missing, a list or object as a `NestedValue`."
+    "A JSON value as text: strings as they are, numbers as written, null as missing, a list or object a `NestedValue`."
     if value is None or isinstance(value, str): return value
     if isinstance(value, (list, dict)): return NestedValue(json.dumps(value, ensure_ascii=False))
     return json.dumps(value)
@@ -167,9 +177,11 @@ def _json_table(value, path:Path)->tuple[list, Iterator]:
     item = lambda i, key: f"item {i}"
     row = lambda i, key: f"row {key}"
     if isinstance(value, list):
-        if not value: raise BadInput(f"{path} holds an empty JSON list: no examples.", "put at least one example in it, or remove it.")
+        if not value: raise BadInput(f"{path} holds an empty JSON list: no examples.",
+                                     "put at least one example in it, or remove it.")
         if all(isinstance(v, list) for v in value):
-            raise BadInput(f"{path}: a JSON list of lists (pandas orient='values') has no column names.", f"{_RECORDS_FIX}.")
+            raise BadInput(f"{path}: a JSON list of lists (pandas orient='values') has no column names.",
+                           f"{_RECORDS_FIX}.")
         if not any(isinstance(v, dict) for v in value):
             raise BadInput(f"{path}: not a table (a JSON list without objects).", f"{_RECORDS_FIX}.")
         return _records(dict(enumerate(value)), item)
@@ -187,14 +199,18 @@ def _json_table(value, path:Path)->tuple[list, Iterator]:
         if not isinstance(index, list) or len(index) != len(value["data"]): index = range(len(value["data"]))
         def split_rows():
             for i, (key, cells) in enumerate(zip(index, value["data"])):
-                if isinstance(cells, list) and len(cells) == len(columns): yield f"row {key}", dict(zip(columns, map(_json_value, cells))), None
-                else: yield f"row {key}", None, (f"{len(cells) if isinstance(cells, list) else 'not a list of'} values for "
-                                                 f"{len(columns)} columns", "give every row one value per column")
+                if isinstance(cells, list) and len(cells) == len(columns): yield f"row {key}", dict(zip(columns,
+                    map(_json_value, cells))), None
+                else:
+                    count = len(cells) if isinstance(cells, list) else "not a list of"
+                    yield f"row {key}", None, (f"{count} values for {len(columns)} columns",
+                                               "give every row one value per column")
         return columns, split_rows()
     if value and all(isinstance(v, list) for v in value.values()):  # {"text": [...], "label": [...]}
         lengths = {str(k): len(v) for k, v in value.items()}
         if len(set(lengths.values())) > 1:
-            raise BadInput(f"{path}: its columns have different lengths ({lengths}).", "give every column one value per row.")
+            raise BadInput(f"{path}: its columns have different lengths ({lengths}).",
+                           "give every column one value per row.")
         columns = list(lengths)
         return columns, ((f"item {i}", {c: _json_value(v) for c, v in zip(columns, cells)}, None)
                          for i, cells in enumerate(zip(*value.values())))
@@ -217,13 +233,14 @@ def _jsonl_rows(lines)->Iterator:
         if not line.strip(): continue
         try: value = json.loads(line, parse_float=str, parse_int=str)  # numbers stay as written
         except json.JSONDecodeError as e:
-            yield f"line {n}", None, (f"not valid JSON ({e.msg}, column {e.colno})", "write one JSON object per line"); continue
+            yield f"line {n}", None, (f"not valid JSON ({e.msg}, column {e.colno})",
+                                      "write one JSON object per line"); continue
         if not isinstance(value, dict):
             yield f"line {n}", None, (f"a JSON {type(value).__name__}, not an object", _RECORDS_FIX); continue
         yield f"line {n}", {str(k): _json_value(v) for k, v in value.items()}, None
 
 def _document(path:Path, strict:bool):
-    "The whole file as one JSON value; None for JSON Lines (several values), or, unless `strict`, for anything not JSON."
+    "The whole file as one JSON value; None for JSON Lines (several values) or, unless `strict`, for anything not JSON."
     text = []
     for n, line, problem in read_lines(path):
         if problem and strict: raise BadInput(f"{path}, line {n}: {problem[0]}.", problem[1])
@@ -232,7 +249,8 @@ def _document(path:Path, strict:bool):
     try: return json.loads("".join(text), parse_float=str, parse_int=str)
     except json.JSONDecodeError as e:
         if strict and e.msg != "Extra data":
-            raise BadInput(f"{path}, line {e.lineno}: not valid JSON ({e.msg}, column {e.colno}).", f"{_RECORDS_FIX}.") from None
+            raise BadInput(f"{path}, line {e.lineno}: not valid JSON ({e.msg}, column {e.colno}).",
+                           f"{_RECORDS_FIX}.") from None
         return None
 
 def _is_table(value)->bool:
@@ -250,7 +268,8 @@ def _json_rows(path:Path)->tuple[list, Iterator]:
     try: first_is_json = first[2] is None and json.loads(first[1]) is not None
     except json.JSONDecodeError: first_is_json = False
     strict = path.suffix.lower() == ".json"
-    if strict or second is None or (not first_is_json and first[1].lstrip()[:1] in "[{" and path.stat().st_size <= _WHOLE_DOCUMENT):
+    if strict or second is None or (not first_is_json and first[1].lstrip()[:1] in "[{"
+                                    and path.stat().st_size <= _WHOLE_DOCUMENT):
         value = _document(path, strict)
         if (strict and value is not None) or _is_table(value): return _json_table(value, path)
     found = next((row for _, row, _ in _jsonl_rows(read_lines(path)) if row is not None), None)
@@ -263,10 +282,11 @@ def table_rows(
     path:str|Path,             # A .csv, .tsv (or other delimited text), .jsonl/.ndjson or .json file
     delimiter:str|None=None,   # CSV delimiter; default: guessed from the header among , ; tab |
 )->tuple[list, Iterator]:      # (column names, rows)
-    "Columns of a table file, and its rows one at a time as (where, {column: text}, problem): every value is text, bad rows come with the problem."
+    "Columns of a table file, then its rows one at a time as (where, {column: text}, problem); every value is text."
     path = check_file(Path(path).expanduser())
     if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
-        raise BadInput(f"delimiter={delimiter!r}: give one character (not a quote or a line end).", Option("delimiter", ";"))
+        raise BadInput(f"delimiter={delimiter!r}: give one character (not a quote or a line end).",
+                       Option("delimiter", ";"))
     if path.suffix.lower() in (".json", ".jsonl", ".ndjson"): return _json_rows(path)
     return _csv_rows(path, delimiter)
 
@@ -275,52 +295,19 @@ def text_rows(
     path:Path,                 # .txt (one text per line) or any file `table_rows` reads
     delimiter:str|None=None,   # CSV delimiter, for table files
 )->tuple[list, Iterator]:
-    "(columns, rows) of a file to classify: a .txt holds one text per line (blank lines kept, as empty texts); others as `table_rows`."
+    "(columns, rows) of a file to classify: a .txt holds a text per line (blank ones kept, empty); others `table_rows`."
     path = Path(path).expanduser()
     if path.suffix.lower() != ".txt": return table_rows(path, delimiter)
     check_file(path)
-    return ["text"], ((f"line {n}", None if problem else {"text": line.rstrip("\r\n")}, problem) for n, line, problem in read_lines(path))
-
-# %% ../nbs/13_files.ipynb #3350e7f3
-MISSING_LABELS = frozenset({"", "nan", "-nan", "none", "null", "na", "n/a", "<na>", "#n/a", "#na", "nat"})  # in lower case
-_EDGES = "\u200b\u200c\u200d\u2060\ufeff"  # invisible characters that cling to the ends of a pasted label
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-
-def label_key(value)->str|None:
-    "A label as the text it is matched by: numbers by value (1, 1.0, '1', '01' are label '1'); a missing value (None, NaN, 'NA', 'null'...) is None."
-    if value is None or (isinstance(value, float) and value != value) or type(value).__name__ in ("NAType", "NaTType"): return None
-    text = unicodedata.normalize("NFC", str(value)).strip().strip(_EDGES).strip()  # 'café' typed or pasted, 'joy' with a stray \u200b
-    if text.lower() in MISSING_LABELS: return None
-    if len(text) <= 100 and _NUMBER.fullmatch(text):
-        number = Decimal(text)
-        return str(int(number)) if number == number.to_integral_value() else format(number.normalize(), "f")
-    return text
-
-def case_clash(labels)->tuple[str, str]|None:
-    "The first two of `labels` that differ only in case ('Joy', 'joy'), or None."
-    seen = {}
-    for label in labels:
-        first = seen.setdefault(label.casefold(), label)
-        if first != label: return first, label
-    return None
-
-def case_clash_message(first:str, second:str)->str:
-    "What is wrong with labels `first` and `second`, and the fix."
-    return (f"labels {first!r} and {second!r} differ only in case, so they would be two classes. Fix: write the label one "
-            f"way everywhere in the data (e.g. {second.lower()!r}).")
-
-def sorted_labels(labels:list)->list[str]:
-    "Distinct labels (matched by `label_key`), sorted, numbers as numbers; labels that differ only in case are an error."
-    values = sorted({v for v in map(label_key, labels) if v is not None})
-    if clash := case_clash(values): raise BadInput(case_clash_message(*clash))
-    as_number = lambda v: (0, Decimal(v), v) if _NUMBER.fullmatch(v) else (1, 0, v)
-    return sorted(values, key=as_number)
+    return ["text"], ((f"line {n}", None if problem else {"text": line.rstrip("\r\n")}, problem) for n, line,
+                      problem in read_lines(path))
 
 # %% ../nbs/13_files.ipynb #e556d1b0
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers and the blank Braille pattern: letters that show nothing
+# Hangul fillers and the blank Braille pattern: letters that show nothing
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 def is_blank(text)->bool:
-    "Is `text` None, or empty once whitespace and invisible characters (zero-width spaces and joiners, BOMs, controls) are removed?"
+    "Is `text` None, or empty once whitespace and invisible characters (zero-width spaces, joiners, BOMs...) are gone?"
     if not isinstance(text, str): return text is None
     return all(c.isspace() or c in _FILLERS or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp")
                or "\ufe00" <= c <= "\ufe0f" for c in text)  # the last: variation selectors
@@ -330,21 +317,25 @@ def validate_texts(texts, errors:str)->tuple[list, list]:
     "(texts, status per row: None when usable, else why not); raises on bad rows when errors='raise'."
     if isinstance(texts, str): texts = [texts]
     if type(texts).__name__ == "DataFrame":  # iterating over a DataFrame gives its column names, not its rows
-        raise BadInput(f"Cannot classify a whole DataFrame (its columns: {list(texts.columns)}).", f"pass its text column, "
-                       f"e.g. classifier.predict(df[{str(texts.columns[0])!r}]).")
+        raise BadInput(f"Cannot classify a whole DataFrame (its columns: {list(texts.columns)}).",
+                       f"pass its text column, e.g. classifier.predict(df[{str(texts.columns[0])!r}]).")
     if texts is None or not hasattr(texts, "__iter__") or isinstance(texts, (bytes, dict)):
         raise BadType(f"Cannot classify {type(texts).__name__} {texts!r:.40}: not a text or a list of texts. ",
                         "pass a string or a list of strings.")
     texts = list(texts)
     check_choice("errors", errors, ("raise", "mark"))
-    status = [("not a string" if not isinstance(t, str) or isinstance(t, NestedValue) else "empty text" if is_blank(t) else None)
+    not_text = lambda t: not isinstance(t, str) or isinstance(t, NestedValue)
+    status = [("not a string" if not_text(t) else "empty text" if is_blank(t) else None)
               for t in texts]  # a text of zero-width characters only is empty too
     bad = [(i, s) for i, s in enumerate(status) if s]
     if bad and errors == "raise":
         shown = ", ".join(f"texts[{i}] ({s}: {texts[i]!r})" for i, s in bad[:5]) + (" ..." if len(bad) > 5 else "")
         raise BadInput(f"{len(bad)} of {len(texts)} inputs cannot be classified: {shown}.",
-                       ("pass non-empty strings, or ", Option("errors", "mark"), " to keep such rows in place without a label (they are counted)"))
-    if bad: logger.warning(f"{len(bad)} of {len(texts)} inputs have no label: " + ", ".join(f"row {i} ({s})" for i, s in bad[:5]))
+                       ("pass non-empty strings, or ", Option("errors", "mark"),
+                        " to keep such rows in place without a label (they are counted)"))
+    if bad:
+        shown = ", ".join(f"row {i} ({s})" for i, s in bad[:5])
+        logger.warning(f"{len(bad)} of {len(texts)} inputs have no label: {shown}")
     return texts, status
 
 # %% ../nbs/13_files.ipynb #d6e28294
@@ -361,7 +352,8 @@ def missing_column(
     header = columns[0] if len(columns) == 1 else ""
     splits = [c for c in dict.fromkeys(header) if not c.isalnum() and c not in ' _-."\'' and column in parts(c)]
     same = [c for c in columns if c.casefold() == column.casefold()]
-    if splits: fix = (f"the header looks split by {splits[0]!r}: give the delimiter with ", Option("delimiter", splits[0]))
+    if splits:
+        fix = (f"the header looks split by {splits[0]!r}: give the delimiter with ", Option("delimiter", splits[0]))
     elif same: fix = ("columns are matched with their case: name it with ", Option(option_name, same[0]))
     else: fix = ("name the column with ", Option(option_name, "<column>"))
     return BadInput(f"{origin} has {what} (its columns: {columns}).", fix)

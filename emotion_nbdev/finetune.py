@@ -36,7 +36,8 @@ def emotion_model(
 
 # %% ../nbs/04_finetuning.ipynb #8ccc0d68
 def default_recipe(checkpoint:str)->dict:
-    "Hyper-parameters for `checkpoint`, by its `config.model_type`: the book's for DistilBERT; otherwise (MiniLM, BERT...) the recipe chosen on validation for all-MiniLM-L6-v2 (`bench/training.py --sweep`)."
+    """Hyper-parameters for `checkpoint`, by its `config.model_type`: the book's for DistilBERT; otherwise (MiniLM,
+    BERT...) the recipe chosen on validation for all-MiniLM-L6-v2 (`bench/training.py --sweep`)."""
     from transformers import AutoConfig
     shared = dict(warmup=0.1, label_smoothing=0.0, dropout=None)
     if AutoConfig.from_pretrained(checkpoint).model_type == "distilbert":
@@ -60,10 +61,11 @@ def training_args(
     label_smoothing:float=0.0,     # Share of each target spread over the other labels
     seed:int=42,                   # Model init, data order and dropout
     metric:str="accuracy",         # Validation metric that picks the best epoch
-    eval_batch_size:int=32,        # Evaluation batch size per device (small, so each batch is padded to similar lengths)
+    eval_batch_size:int=32,        # Evaluation batch size per device (small: each batch is padded to similar lengths)
     **kwargs,                      # Any other `TrainingArguments`
 )->TrainingArguments:
-    "`TrainingArguments` with evaluation and a checkpoint each epoch, best epoch kept, length-grouped batches, fused AdamW, mixed precision on a GPU."
+    """`TrainingArguments` with evaluation and a checkpoint each epoch, best epoch kept, length-grouped batches, fused
+    AdamW, mixed precision on a GPU."""
     cuda = torch.cuda.is_available()
     bf16 = cuda and torch.cuda.is_bf16_supported(including_emulation=False)  # a T4 only emulates bf16: fp16 there
     return TrainingArguments(**{**dict(
@@ -90,7 +92,8 @@ def emotion_trainer(
 
 # %% ../nbs/04_finetuning.ipynb #04be9966
 def epoch_history(log:list[dict])->list[dict]:
-    "Per evaluated epoch of a `Trainer` log: the training loss logged during it, then validation loss, accuracy and macro-F1."
+    """Per evaluated epoch of a `Trainer` log: the training loss logged during it, then validation loss, accuracy and
+    macro-F1."""
     rows, previous = [], 0.0
     for h in (h for h in log if "eval_accuracy" in h):
         losses = [l["loss"] for l in log if "loss" in l and previous < l.get("epoch", 0) <= h["epoch"]]

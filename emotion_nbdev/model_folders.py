@@ -17,7 +17,8 @@ __all__ = ['WEIGHT_FILES', 'WEIGHT_INDEXES', 'TOKENIZER_FILES', 'weight_files', 
 # %% ../nbs/14_model_folders.ipynb #1c570d86
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")  # sharded weights
-TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model", "sentencepiece.model",
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model",
+                   "sentencepiece.model",
                    "tokenizer.model", "spm.model")
 _RESAVE = "copy or save the model again (an interrupted copy or a full disk does this), or train it again"
 
@@ -33,39 +34,46 @@ def _check_safetensors(path:Path):
     try: expected = 8 + n + max((t["data_offsets"][1] for t in tensors), default=0) if tensors is not None else None
     except (KeyError, TypeError, IndexError): expected = None
     if expected != size:
-        state = (f"is cut short ({size:,} bytes; its header alone needs {8 + max(n, 0):,})" if len(head) < 8 or n > size - 8 else
+        state = (f"is cut short ({size:,} bytes; its header alone needs "
+                 f"{8 + max(n, 0):,})" if len(head) < 8 or n > size - 8 else
                  "is not a safetensors file" if expected is None else f"is cut short ({size:,} of {expected:,} bytes)")
         raise BadInput(f"{path} {state}: the saved model is damaged.", f"{_RESAVE}.")
 
 def _check_weights(path:Path):
     "An error when a weights file is damaged: safetensors by its header, a PyTorch zip archive by its directory."
     if path.suffix == ".safetensors": return _check_safetensors(path)
-    with open(path, "rb") as f: zipped = f.read(4) == b"PK\x03\x04"  # torch.save's format; an old pickle cannot be checked
+    # torch.save's format; an old pickle cannot be checked
+    with open(path, "rb") as f: zipped = f.read(4) == b"PK\x03\x04"
     if path.stat().st_size == 0 or (zipped and not zipfile.is_zipfile(path)):
-        raise BadInput(f"{path} is cut short or damaged ({path.stat().st_size:,} bytes): the saved model is damaged.", f"{_RESAVE}.")
+        raise BadInput(f"{path} is cut short or damaged ({path.stat().st_size:,} bytes): the saved model is damaged.",
+                       f"{_RESAVE}.")
 
 def weight_files(path:Path, fix=None)->list[Path]:
-    "The files holding the weights of model folder `path`: the single file, else a sharded checkpoint's index and its shards (all present)."
+    """The files holding the weights of model folder `path`: the single file, else a sharded checkpoint's index and its
+    shards (all present)."""
     fix = fix or ("give a saved model folder with ", Option("model_dir", "DIR"))
     for name in WEIGHT_FILES:
         if (path/name).is_file(): return [path/name]
     index = next((path/name for name in WEIGHT_INDEXES if (path/name).is_file()), None)
     if index is None:
-        raise NotFound(f"Model folder {path} is incomplete: no {' or '.join(WEIGHT_FILES)} (nor the index of sharded weights, "
-                       f"{' or '.join(WEIGHT_INDEXES)}).", fix)
+        raise NotFound(f"Model folder {path} is incomplete: no {' or '.join(WEIGHT_FILES)} (nor the index of sharded "
+                       f"weights, {' or '.join(WEIGHT_INDEXES)}).", fix)
     try: shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
     except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
-        raise BadInput(f"{index} is not a weights index (JSON with a weight_map): the saved model is damaged.", f"{_RESAVE}.") from None
+        raise BadInput(f"{index} is not a weights index (JSON with a weight_map): the saved model is damaged.",
+                       f"{_RESAVE}.") from None
     missing = [s for s in shards if not (path/s).is_file()]
     if missing or not shards:
-        raise NotFound(f"Model folder {path} is incomplete: {index.name} lists {', '.join(missing) or 'no shards'}, not in the folder. ",
+        raise NotFound(f"Model folder {path} is incomplete: {index.name} lists {', '.join(missing) or 'no shards'}, "
+                       "not in the folder. ",
                        f"copy every shard with the index, or {_RESAVE}.")
     return [index, *(path/s for s in shards)]
 
 def _check_tokenizer(path:Path, fix):
     "An error when the folder has no tokenizer, or its tokenizer.json is cut short."
     found = [path/f for f in TOKENIZER_FILES if (path/f).is_file()]
-    if not found: raise NotFound(f"Model folder {path} is incomplete: no tokenizer ({', '.join(TOKENIZER_FILES)}).", fix)
+    if not found:
+        raise NotFound(f"Model folder {path} is incomplete: no tokenizer ({', '.join(TOKENIZER_FILES)}).", fix)
     for f in found:
         with open(f, "rb") as stream:
             stream.seek(max(f.stat().st_size - 64, 0)); end = stream.read().rstrip()
@@ -73,9 +81,11 @@ def _check_tokenizer(path:Path, fix):
             raise BadInput(f"{f} is empty or cut short: the saved tokenizer is damaged.", f"{_RESAVE}.")
 
 def check_model_dir(model_dir:str|Path)->Path:
-    "`model_dir` as a Path, after checking it holds a complete, undamaged classifier (not a bare encoder) in any layout `save_pretrained` writes."
+    """`model_dir` as a Path, after checking it holds a complete, undamaged classifier (not a bare encoder) in any
+    layout `save_pretrained` writes."""
     path = Path(model_dir).expanduser()
-    fix = ("give the folder a training run saved with ", Option("model_dir", "DIR"), ", or train one (`emotion-nbdev train --output-dir DIR`)")
+    fix = ("give the folder a training run saved with ", Option("model_dir", "DIR"),
+           ", or train one (`emotion-nbdev train --output-dir DIR`)")
     if not path.is_dir(): raise NotFound(f"Model folder {path}: no such folder.", fix)
     if not (path/"config.json").is_file(): raise NotFound(f"Model folder {path} is incomplete: no config.json.", fix)
     weights = weight_files(path, fix)
@@ -84,9 +94,11 @@ def check_model_dir(model_dir:str|Path)->Path:
     except (ValueError, UnicodeDecodeError) as e:
         raise BadInput(f"{path/'config.json'} is not valid JSON ({e}): the saved model is damaged.", fix) from None
     architectures = config.get("architectures") or [] if isinstance(config, dict) else []
-    if not isinstance(config, dict) or not config.get("id2label") or not any(str(a).endswith("ForSequenceClassification") for a in architectures):
-        raise BadInput(f"{path} holds {', '.join(map(str, architectures)) or 'a model'} without a classification head: an encoder to "
-                       "fine-tune, not a classifier.", (f"fine-tune it first (`emotion-nbdev train --checkpoint {path} --output-dir DIR`), "
-                       "then give DIR with ", Option("model_dir", "DIR")))
+    head = any(str(a).endswith("ForSequenceClassification") for a in architectures)
+    if not isinstance(config, dict) or not config.get("id2label") or not head:
+        raise BadInput(f"{path} holds {', '.join(map(str, architectures)) or 'a model'} without a classification head: "
+                       "an encoder to fine-tune, not a classifier.",
+                       (f"fine-tune it first (`emotion-nbdev train --checkpoint {path} --output-dir DIR`), then "
+                        "give DIR with ", Option("model_dir", "DIR")))
     for file in weights: _check_weights(file)
     return path

@@ -1,4 +1,4 @@
-"""Any labelled texts as a `DatasetDict`: a folder of CARER files, a CSV / TSV / JSON file, a DataFrame, a list of dicts, a Hugging Face `Dataset` or a Hub id; reproducible splits for data that comes unsplit.
+"""Any labelled texts as a `DatasetDict`: a folder of CARER files, a CSV / TSV / JSON file, a DataFrame, a list of dicts, a Hugging Face `Dataset` or a Hub id; every row checked, and labels read one way.
 
 Docs: https://emotion-nbdev.github.io/emotion_nbdev/own_data.html.md"""
 
@@ -6,22 +6,63 @@ Docs: https://emotion-nbdev.github.io/emotion_nbdev/own_data.html.md"""
 
 # %% ../nbs/15_own_data.ipynb #f72a6d04
 from __future__ import annotations
-import json
+import json, re, unicodedata
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
-from .errors import BadInput, BadType, NotFound, Option
+from .errors import BadInput, BadType, NotFound, Option, check_choice
 from .settings import DATA_ENV, EMOTIONS, HUB_DATASET, logger
 from .hub import hub_errors, looks_like_path
-from .files import (NestedValue, case_clash, case_clash_message, check_file, is_blank, label_key, missing_column,
-                                 read_lines, sorted_labels, table_rows)
+from .files import NestedValue, check_file, is_blank, missing_column, read_lines, table_rows
 
 # %% auto #0
-__all__ = ['CARER_FILES', 'ClassName', 'read_carer', 'load_carer_folder', 'load_labelled', 'split_dataset']
+__all__ = ['MISSING_LABELS', 'CARER_FILES', 'label_key', 'case_clash', 'case_clash_error', 'sorted_labels', 'ClassName',
+           'read_carer', 'load_carer_folder', 'load_labelled']
+
+# %% ../nbs/15_own_data.ipynb #3350e7f3
+# in lower case
+MISSING_LABELS = frozenset({"", "nan", "-nan", "none", "null", "na", "n/a", "<na>", "#n/a", "#na", "nat"})
+_EDGES = "\u200b\u200c\u200d\u2060\ufeff"  # invisible characters that cling to the ends of a pasted label
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+
+def label_key(value)->str|None:
+    """A label as the text it is matched by: numbers by value (1, 1.0, '1', '01' are label '1'); a missing value (None,
+    NaN, 'NA', 'null'...) is None."""
+    if value is None or (isinstance(value, float) and value != value) or type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    # 'café' typed or pasted, 'joy' with a stray \u200b
+    text = unicodedata.normalize("NFC", str(value)).strip().strip(_EDGES).strip()
+    if text.lower() in MISSING_LABELS: return None
+    if len(text) <= 100 and _NUMBER.fullmatch(text):
+        number = Decimal(text)
+        return str(int(number)) if number == number.to_integral_value() else format(number.normalize(), "f")
+    return text
+
+def case_clash(labels)->tuple[str, str]|None:
+    "The first two of `labels` that differ only in case ('Joy', 'joy'), or None."
+    seen = {}
+    for label in labels:
+        first = seen.setdefault(label.casefold(), label)
+        if first != label: return first, label
+    return None
+
+def case_clash_error(first:str, second:str, where:str|None=None)->BadInput:
+    "The error for labels `first` and `second` that differ only in case (found in `where`), with the fix."
+    return BadInput(f"{where + ': ' if where else ''}labels {first!r} and {second!r} differ only in case, so they "
+                    "would be two classes.", f"write the label one way throughout the data (e.g. {second.lower()!r})")
+
+def sorted_labels(labels:list)->list[str]:
+    """Distinct labels (matched by `label_key`), sorted, numbers as numbers; labels that differ only in case are an
+    error."""
+    values = sorted({v for v in map(label_key, labels) if v is not None})
+    if clash := case_clash(values): raise case_clash_error(*clash)
+    as_number = lambda v: (0, Decimal(v), v) if _NUMBER.fullmatch(v) else (1, 0, v)
+    return sorted(values, key=as_number)
 
 # %% ../nbs/15_own_data.ipynb #a3002b30
 class ClassName(str):
@@ -29,17 +70,21 @@ class ClassName(str):
 
 def _key(label)->str|None:
     "The text `label` is matched by: a `ClassLabel` name as it is, anything else by `label_key`."
-    return label.strip() if isinstance(label, ClassName) else None if isinstance(label, NestedValue) else label_key(label)
+    if isinstance(label, ClassName): return label.strip()
+    return None if isinstance(label, NestedValue) else label_key(label)
 
-def _skip_hint()->tuple: return ("or pass ", Option("errors", "skip"), " to skip such rows (they are counted and reported)")
+def _skip_hint()->tuple: return ("or pass ", Option("errors", "skip"),
+                                 " to skip such rows (they are counted and reported)")
 
 def _text_problem(text)->tuple|None:
     "What is wrong with an example's text, with the fix; None when nothing is."
-    if isinstance(text, NestedValue): return "the text is a JSON list or object, not a text", "give each example's text as a string"
+    if isinstance(text, NestedValue):
+        return "the text is a JSON list or object, not a text", "give each example's text as a string"
     if is_blank(text):
-        return ("empty text" if not isinstance(text, str) or not text.strip() else "empty text (only invisible characters)",
-                "give every example a non-empty text")
-    if not isinstance(text, str): return f"the text is a {type(text).__name__}, not a text", "give each example's text as a string"
+        what = "empty text (only invisible characters)" if isinstance(text, str) and text.strip() else "empty text"
+        return what, "give every example a non-empty text"
+    if not isinstance(text, str): return f"the text is a {type(text).__name__}, not a text", ("give each example's "
+                                                                                              "text as a string")
     return None
 
 def _label_problem(label, label_ids:dict)->tuple|None:
@@ -52,14 +97,18 @@ def _label_problem(label, label_ids:dict)->tuple|None:
     if key in label_ids: return None
     near = [name for name in label_ids if name.casefold() == key.casefold()]
     hint = f" (labels are matched with their case: {near[0]!r} is one)" if near else ""
-    return f"unknown label {key!r}", (f"use one of {list(label_ids)}{hint}, or list every label with ", Option("label_names", ["a", "b"]))
+    return f"unknown label {key!r}", (f"use one of {list(label_ids)}{hint}, or list every label with ",
+                                      Option("label_names", ["a", "b"]))
 
 def _not_the_labels(origin:str, names:list, found:set, default:str="")->BadInput:
     "The error for label names none of which is a label of the data; `default` says where names not given come from."
     shown = sorted(found)
-    return BadInput(f"{origin}: label_names {names} are not labels of the data (its labels: {', '.join(map(repr, shown[:10]))}"
-                    f"{' ...' if len(shown) > 10 else ''}).", ("label_names must be the data's own labels, in the order of their ids, e.g. ",
-                    Option("label_names", shown[:10]), "; to give them other names ('pos' -> 'positive'), change them in the data",
+    return BadInput(f"{origin}: label_names {names} are not labels of the data (its labels: "
+                    f"{', '.join(map(repr, shown[:10]))}"
+                    f"{' ...' if len(shown) > 10 else ''}).", ("label_names must be the data's own labels, in the "
+                                                               "order of their ids, e.g. ",
+                    Option("label_names", shown[:10]), "; to give them other names ('pos' -> 'positive'), change them "
+                                                       "in the data",
                     default or "; or leave label_names out to take the labels from the data"))
 
 def _collect(
@@ -67,11 +116,10 @@ def _collect(
     label_ids:dict, # label (as matched) -> id
     origin:str,     # File or object name for messages
     errors:str,     # 'raise' or 'skip'
-    named:str|None=None, # Where the label names come from, when they are not the data's own: 'given', or what the default is
+    named:str|None=None, # Where the label names come from when not the data's own: 'given', or what the default is
 ):
     "Check every row, returning (texts, label ids); bad rows raise or are skipped and counted."
-    if errors not in ("raise", "skip"):
-        raise BadInput(f"errors={errors!r}: use 'raise' or 'skip'.", (Option("errors", "skip"), ", or leave it out"))
+    check_choice("errors", errors, ("raise", "skip"))
     checked, found = [], set()
     for where, text, label, problem in rows:
         if problem is None and (problem := _text_problem(text)) is None:
@@ -95,14 +143,16 @@ def _collect(
     return texts, labels
 
 def _label_ids(label_names:list)->dict:
-    "Label (as matched) -> id, after checking `label_names` names each label once, none missing, none differing only in case."
+    """Label (as matched) -> id, after checking `label_names` names each label once, none missing, none differing only
+    in case."""
     keys = [_key(name) for name in label_names]
     if None in keys:
         raise BadInput(f"label_names {list(label_names)} holds a missing value ({label_names[keys.index(None)]!r}). ",
                        "list the labels themselves.")
     if len(set(keys)) < len(keys):
-        raise BadInput(f"label_names {list(label_names)} name a label twice.", "list each once (1 and 1.0 are one label).")
-    if clash := case_clash(keys): raise BadInput(f"label_names {list(label_names)}: {case_clash_message(*clash)}")
+        raise BadInput(f"label_names {list(label_names)} name a label twice.",
+                       "list each once (1 and 1.0 are one label).")
+    if clash := case_clash(keys): raise case_clash_error(*clash, where=f"label_names {list(label_names)}")
     return {key: i for i, key in enumerate(keys)}
 
 def _make_dataset(texts:list, labels:list, label_names:list)->Dataset:
@@ -128,7 +178,8 @@ def read_carer(
             if problem: yield f"line {n}", None, None, problem; continue
             if not line.strip(): blank += 1; continue
             text, sep, label = line.rpartition(";")
-            yield f"line {n}", text, label, None if sep else ("no ';' between text and label", "write each example as `text;label`")
+            yield f"line {n}", text, label, None if sep else ("no ';' between text and label",
+                                                              "write each example as `text;label`")
     label_ids = _label_ids(label_names)
     named = "given" if label_names is not EMOTIONS else "the six emotions are the default for CARER files"
     dataset = _make_dataset(*_collect(rows(), label_ids, str(path), errors, named), list(label_ids))
@@ -145,8 +196,8 @@ def load_carer_folder(
     missing = [f for f in CARER_FILES.values() if not (folder/f).is_file()]
     if missing:
         raise NotFound(f"{folder} has no {', '.join(missing)}.", f"the folder needs all of "
-                       f"{', '.join(CARER_FILES.values())} (one `text;label` per line); "
-                       f"check {DATA_ENV} or the path you passed.")
+                       f"{', '.join(CARER_FILES.values())} (one `text;label` per line); check {DATA_ENV} or the path "
+                       "you passed.")
     return DatasetDict({split: read_carer(folder/fname, label_names, errors) for split, fname in CARER_FILES.items()})
 
 # %% ../nbs/15_own_data.ipynb #cd091a4b
@@ -154,7 +205,8 @@ def _cell(value):
     "A DataFrame cell as `table_rows` gives it: text, None when missing, a `NestedValue` for a list or an object."
     if isinstance(value, str): return value
     if isinstance(value, (list, tuple, dict, set, np.ndarray)):
-        return NestedValue(json.dumps(value.tolist() if isinstance(value, np.ndarray) else value, default=str, ensure_ascii=False))
+        return NestedValue(json.dumps(value.tolist() if isinstance(value, np.ndarray) else value, default=str,
+                                      ensure_ascii=False))
     return None if value is None or pd.isna(value) else str(value)
 
 def _frame_rows(df:pd.DataFrame):
@@ -164,11 +216,13 @@ def _frame_rows(df:pd.DataFrame):
                      for i, values in enumerate(df.itertuples(index=False, name=None)))
 
 def _hf_frame(ds:Dataset)->pd.DataFrame:
-    "A Hugging Face `Dataset` as a DataFrame, `ClassLabel` ids replaced by their names (a negative id, 'no label', by None)."
+    """A Hugging Face `Dataset` as a DataFrame, `ClassLabel` ids replaced by their names (a negative id, 'no label', by
+    None)."""
     df = ds.to_pandas()
     for col, feature in ds.features.items():
         if isinstance(feature, ClassLabel):
-            df[col] = pd.Series([ClassName(feature.names[i]) if i is not None and 0 <= i < len(feature.names) else None for i in df[col]],
+            df[col] = pd.Series([ClassName(feature.names[i]) if i is not None and 0 <= i < len(feature.names) else None
+                                 for i in df[col]],
                                 dtype=object, index=df.index)
     return df
 
@@ -177,13 +231,15 @@ def _source_rows(source, delimiter=None)->tuple[list, Iterator, str]:
     if isinstance(source, Dataset): return (*_frame_rows(_hf_frame(source)), "Dataset")
     if isinstance(source, pd.DataFrame): return (*_frame_rows(source), "DataFrame")
     if isinstance(source, (list, tuple)):
-        if not source: raise BadInput("The list of examples is empty.", "pass at least one {'text': ..., 'label': ...} dict.")
+        if not source: raise BadInput("The list of examples is empty.",
+                                      "pass at least one {'text': ..., 'label': ...} dict.")
         if not all(isinstance(r, dict) for r in source):
-            raise BadType("A list source must hold dicts like {'text': ..., 'label': ...}.", "build one dict per example.")
+            raise BadType("A list source must hold dicts like {'text': ..., 'label': ...}.",
+                          "build one dict per example.")
         return (*_frame_rows(pd.DataFrame(list(source))), "list of dicts")
     if not isinstance(source, (str, Path)):
-        raise BadType(f"Cannot read examples from a {type(source).__name__}.", "pass a file path, a folder, a DataFrame, "
-                      "a list of dicts or a Hugging Face Dataset/DatasetDict.")
+        raise BadType(f"Cannot read examples from a {type(source).__name__}.",
+                      "pass a file path, a folder, a DataFrame, a list of dicts or a Hugging Face Dataset/DatasetDict.")
     path = Path(source).expanduser()
     return (*table_rows(path, delimiter), str(path))
 
@@ -197,32 +253,36 @@ def _first_seen(tables:dict)->dict:
     return first
 
 def _label_names_of(tables:dict)->list[str]:
-    "The sorted labels of every split's good rows; labels that differ only in case are an error naming where each is written."
+    """The sorted labels of every split's good rows; labels that differ only in case are an error naming where each is
+    written."""
     first = _first_seen(tables)
     if clash := case_clash(sorted(first)):
-        raise BadInput(f"{first[clash[0]]} and {first[clash[1]]}: {case_clash_message(*clash)}")
+        raise case_clash_error(*clash, where=f"{first[clash[0]]} and {first[clash[1]]}")
     return sorted_labels(first)
 
 def _ids_of_names(tables:dict, names:list)->dict|None:
-    "Label -> id when no label of the data is one of `names` and every one is an id 0..n-1 of the n names (a `ClassLabel`'s convention; False and True are 0 and 1, as pandas writes a boolean column); else None."
+    """Label -> id when no label of the data is one of `names` and every one is an id 0..n-1 of the n names (a
+    `ClassLabel`'s convention; False and True are 0 and 1, as pandas writes a boolean column); else None."""
     first = _first_seen(tables)
     ids = {k: int(k) if k.removeprefix("-").isdecimal() else {"false": 0, "true": 1}.get(k.lower()) for k in first}
     if not first or not set(first).isdisjoint(names) or None in ids.values(): return None
     low, high = min(ids.values()), max(ids.values())
     if outside := sorted((k for k, i in ids.items() if not 0 <= i < len(names)), key=ids.get):
         example = [*names, *(f"name{i}" for i in range(len(names), high + 1))]
-        raise BadInput(f"{first[outside[0]]}: label {outside[0]} is not an id of the {len(names)} label_names {names} (ids 0 to "
-                       f"{len(names) - 1}; the data's labels run {low} to {high}).", ("give one name per id, in id order, e.g. ",
-                       Option("label_names", example), ", and a label to the rows without one (-1), or leave them out" if low < 0 else ""))
-    logger.info(f"labels read as ids of label_names, in order (a ClassLabel's convention): "
+        raise BadInput(f"{first[outside[0]]}: label {outside[0]} is not an id of the {len(names)} label_names {names} "
+                       f"(ids 0 to {len(names) - 1}; the data's labels run {low} to {high}).",
+                       ("give one name per id, in id order, e.g. ",
+                       Option("label_names", example),
+                       ", and a label to the rows without one (-1), or leave them out" if low < 0 else ""))
+    logger.info("labels read as ids of label_names, in order (a ClassLabel's convention): "
                 f"{', '.join(f'{i} -> {name}' for i, name in enumerate(names))}")
     return ids
 
 def _from_tables(
-    source,                    # A file path, DataFrame, list of dicts, HF Dataset, or a dict / DatasetDict {split: one of those}
+    source,                    # A file path, DataFrame, list of dicts, HF Dataset, or a (Dataset)Dict {split: such}
     text_col:str="text",       # Column holding the text
     label_col:str="label",     # Column holding the label
-    label_names:list|None=None,# Label order (ids follow it); default: a ClassLabel's names, else the sorted labels found
+    label_names:list|None=None,# Label order (ids follow it); default: a ClassLabel's names, else the labels, sorted
     delimiter:str|None=None,   # CSV delimiter; default: guessed from the header among , ; tab |
     errors:str="raise",        # 'raise' on the first bad row, or 'skip' bad rows (counted)
 )->DatasetDict:
@@ -235,12 +295,14 @@ def _from_tables(
         if len(sources) > 1 and not isinstance(src, (str, Path)): origin = f"{origin} of split {split!r}"
         for role, col in (("text", text_col), ("label", label_col)):
             if col not in columns: raise missing_column(origin, columns, col, f"{role}_col", role)
-        tables[split] = origin, [(where, None if row is None else row.get(text_col), None if row is None else row.get(label_col), problem)
+        tables[split] = origin, [(where, None if row is None else row.get(text_col),
+                                  None if row is None else row.get(label_col), problem)
                                  for where, row, problem in rows]
     named = "given" if label_names is not None else None
     if label_names is None:
         feature = next((s.features.get(label_col) for s in sources.values() if isinstance(s, Dataset)), None)
-        label_names = [ClassName(n) for n in feature.names] if isinstance(feature, ClassLabel) else _label_names_of(tables)
+        by_class = isinstance(feature, ClassLabel)
+        label_names = [ClassName(n) for n in feature.names] if by_class else _label_names_of(tables)
     label_ids = _label_ids(label_names)
     names = list(label_ids)
     if named: label_ids = _ids_of_names(tables, names) or label_ids  # integer labels 0..n-1 named by the n names given
@@ -249,16 +311,20 @@ def _from_tables(
 
 # %% ../nbs/15_own_data.ipynb #2fcee785
 def load_labelled(
-    source,                     # Folder of CARER files, CSV/TSV/JSON(L) or CARER .txt file, DataFrame, list of dicts, HF Dataset(Dict), {split: ...}, or a Hub id
+    # Folder of CARER files, CSV/TSV/JSON(L) or CARER .txt file, DataFrame, list of dicts, HF Dataset(Dict),
+    # {split: ...}, or a Hub id
+    source,
     text_col:str="text",        # Text column (tabular sources)
     label_col:str="label",      # Label column (tabular sources)
-    label_names:list|None=None, # Label order, the data's own labels; CARER files and dair-ai/emotion: the six emotions in the Hub's order
+    # Label order, the data's own labels; CARER files and dair-ai/emotion: the six emotions in the Hub's order
+    label_names:list|None=None,
     delimiter:str|None=None,    # CSV delimiter (tabular sources); default: guessed among , ; tab |
     errors:str="raise",         # 'raise' on bad rows, or 'skip' them (counted)
 )->DatasetDict:
     "Labelled texts from any source people bring, as a `DatasetDict` with a `text` column and a `ClassLabel` `label`."
     tabular = dict(text_col=text_col, label_col=label_col, label_names=label_names, delimiter=delimiter, errors=errors)
-    if isinstance(source, (pd.DataFrame, list, tuple, dict, Dataset, DatasetDict)): return _from_tables(source, **tabular)
+    if isinstance(source, (pd.DataFrame, list, tuple, dict, Dataset, DatasetDict)):
+        return _from_tables(source, **tabular)
     if not isinstance(source, (str, Path)):
         raise BadType(f"Cannot load examples from a {type(source).__name__}.", "pass a folder, a file, a DataFrame, "
                       "a list of dicts, a Hugging Face Dataset/DatasetDict or a Hub id.")
@@ -271,77 +337,5 @@ def load_labelled(
         raise NotFound(f"{source}: no such file or folder.", f"check the path (or {DATA_ENV}).")
     from datasets import load_dataset
     with hub_errors(str(source)): hub = load_dataset(str(source))
-    return _from_tables(hub, **{**tabular, "label_names": label_names or (EMOTIONS if str(source) == HUB_DATASET else None)})
-
-# %% ../nbs/15_own_data.ipynb #557cdecb
-def _groups(ds:Dataset, columns:list)->np.ndarray:
-    "A group number per row: rows that share a value in any of `columns` (directly or through other rows) share a group."
-    parent = list(range(len(ds)))
-    def root(i):
-        while parent[i] != i: parent[i] = parent[parent[i]]; i = parent[i]
-        return i
-    for col in columns:
-        first = {}
-        for i, value in enumerate(ds[col]):
-            j = first.setdefault(value if isinstance(value, (str, int, float, bool, type(None))) else repr(value), i)
-            if j != i: parent[root(i)] = root(j)
-    return np.array([root(i) for i in range(len(ds))], dtype=np.int64)
-
-def _majority(member:np.ndarray, labels:np.ndarray)->np.ndarray:
-    "The most common label of each group (`member`: the group index of each row, 0..k-1)."
-    counts = pd.DataFrame({"g": member, "y": labels}).value_counts().reset_index(name="n")
-    return counts.sort_values(["g", "n", "y"], ascending=[True, False, True]).drop_duplicates("g")["y"].to_numpy()
-
-def split_dataset(
-    ds:Dataset|DatasetDict,      # The examples to split (a DatasetDict must hold one split)
-    test_size:float=0.1,         # Fraction for the test split
-    valid_size:float=0.1,        # Fraction for the validation split
-    stratify:bool=False,         # Keep label proportions in every split
-    group_col:str|None=None,     # Keep all rows sharing this column's value in one split
-    label_col:str="label",       # Label column, for stratify
-    text_col:str="text",         # Text column, for group_duplicates
-    group_duplicates:bool=True,  # Rows with identical text land in one split (False: a text may be in two splits)
-    seed:int=42,                 # Same seed, same splits
-)->DatasetDict:
-    "Reproducible, non-overlapping train / validation / test splits (random, stratified or grouped); identical texts share a split."
-    from sklearn.model_selection import train_test_split
-    if isinstance(ds, DatasetDict):
-        if len(ds) != 1: raise BadInput(f"split_dataset needs one split, got {list(ds)}.", "pass ds['train'].")
-        ds = next(iter(ds.values()))
-    if not 0 <= test_size < 1 or not 0 <= valid_size < 1 or test_size + valid_size >= 1:
-        raise BadInput(f"test_size={test_size} and valid_size={valid_size} must be fractions adding up to less than 1.",
-                       ("e.g. ", Option("test_size", 0.1), " and ", Option("valid_size", 0.1)))
-    by = [c for c in (group_col, text_col if group_duplicates else None) if c]
-    for col in by + ([label_col] if stratify else []):
-        if col not in ds.column_names: raise missing_column("The data", ds.column_names, col, "group_col" if col == group_col else
-                                                            "text_col" if col == text_col else "label_col")
-    groups = _groups(ds, by)
-    labels = np.asarray(ds[label_col]) if stratify else None
-    feature = ds.features.get(label_col)
-    label_name = lambda y: feature.int2str(int(y)) if isinstance(feature, ClassLabel) else y
-    unit = "groups" if group_col else "distinct texts" if group_duplicates else "rows"
-    def cut(idx, frac, what):
-        "Split `idx` into (kept, taken out), about `frac` of its groups taken out for split `what`."
-        if frac <= 0: return idx, idx[:0]
-        unique, member = np.unique(groups[idx], return_inverse=True)
-        strata = _majority(member, labels[idx]) if stratify else None
-        out = int(np.ceil(frac * len(unique)))
-        size = "test_size" if what == "test" else "valid_size"
-        if out >= len(unique):
-            raise BadInput(f"{len(unique)} {unit} are too few to cut a {what} split of {frac:.0%} from and keep some for training. ",
-                           f"more data, or {size}=0 for no {what} split.")
-        if stratify:
-            classes, counts = np.unique(strata, return_counts=True)
-            rare = [f"{label_name(c)!r} has {n}" for c, n in zip(classes.tolist(), counts) if n < 2]
-            if rare: raise BadInput(f"stratify=True needs at least 2 {unit} of every label, but {', '.join(rare)}.", ("add "
-                                    "examples of it, leave it out, or pass ", Option("stratify", False)))
-            if min(out, len(unique) - out) < len(classes):
-                raise BadInput(f"A {what} split of {out} {unit} cannot hold one of each of the {len(classes)} labels.",
-                               (f"a larger {size} (now {frac:.2g}), more data, or ", Option("stratify", False)))
-        kept, taken = train_test_split(np.arange(len(unique)), test_size=out, random_state=seed, stratify=strata)
-        taken = np.isin(member, taken)
-        return idx[~taken], idx[taken]
-    rest, test = cut(np.arange(len(ds)), test_size, "test")
-    train, valid = cut(rest, valid_size / (1 - test_size), "validation")
-    splits = {"train": train, "validation": valid, "test": test}
-    return DatasetDict({name: ds.select(np.sort(idx)) for name, idx in splits.items() if len(idx)})
+    return _from_tables(hub,
+                        **{**tabular, "label_names": label_names or (EMOTIONS if str(source) == HUB_DATASET else None)})

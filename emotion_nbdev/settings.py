@@ -26,7 +26,8 @@ DATA_ENV = "EMOTION_DATA_DIR"
 CHECKPOINT_ENV = "EMOTION_CHECKPOINT"
 FAST_ENV = "EMOTION_FAST"
 CACHE_ENV = "EMOTION_CACHE_DIR"
-CHECK_CLAIMS_ENV = "EMOTION_CHECK_CLAIMS"  # set by `make notebooks`: the chapters check their claims (settings.claims_checked)
+# set by `make notebooks`: the chapters check their claims (settings.claims_checked)
+CHECK_CLAIMS_ENV = "EMOTION_CHECK_CLAIMS"
 
 # %% ../nbs/11_settings.ipynb #03e9ca81
 logger = logging.getLogger("emotion_nbdev")
@@ -53,13 +54,15 @@ def data_source(
     path = Path(folder).expanduser()
     if not path.is_dir():
         raise NotFound(f"{DATA_ENV}={folder!r} is not a folder.", f"point it at a folder holding "
-                       f"train.txt, val.txt and test.txt (e.g. ../shared/data/emotion), or unset it "
-                       f"to download {HUB_DATASET!r} from the Hub.")
+                       "train.txt, val.txt and test.txt (e.g. ../shared/data/emotion), or unset it to download "
+                       f"{HUB_DATASET!r} from the Hub.")
     return path
 
 # %% ../nbs/11_settings.ipynb #dc300d6e
 def claims_checked()->bool:
-    "Are the chapters' claims about a trained model's outputs to be checked? In full-data runs made for the course (`make notebooks` sets `EMOTION_CHECK_CLAIMS=1`), whatever the model; a reader's own run checks only what holds for any model."
+    """Are the chapters' claims about a trained model's outputs to be checked? In full-data runs made for the course
+    (`make notebooks` sets `EMOTION_CHECK_CLAIMS=1`), whatever the model; a reader's own run checks only what holds
+    for any model."""
     return env_flag(CHECK_CLAIMS_ENV) and not fast_mode()
 
 
@@ -112,20 +115,25 @@ def cache_dir()->Path:
 # %% ../nbs/11_settings.ipynb #af482a60
 @dataclass(frozen=True)
 class Recipe:
-    "The settings of a training recipe a run may change; None takes the recipe for the checkpoint (chapter 4's `default_recipe`)."
+    """The settings of a training recipe a run may change; None takes the recipe for the checkpoint (chapter 4's
+    `default_recipe`)."""
     epochs:float|None = field(default=None, metadata=dict(help="passes over the training set", example=3))
     learning_rate:float|None = field(default=None, metadata=dict(help="peak learning rate", example=1e-4))
     batch_size:int|None = field(default=None, metadata=dict(help="training batch size", example=32, whole=True))
-    warmup:float|None = field(default=None, metadata=dict(help="share of the steps that warm the learning rate up", example=0.1,
+    warmup:float|None = field(default=None, metadata=dict(help="share of the steps that warm the learning rate up",
+                                                          example=0.1,
                                                           low_allowed=True, high=1))
-    label_smoothing:float|None = field(default=None, metadata=dict(help="share of each target spread over the other labels",
+    label_smoothing:float|None = field(default=None, metadata=dict(help="share of each target spread over the other "
+                                                                        "labels",
                                                                    example=0.1, low_allowed=True, high=1))
     freeze_embeddings:bool|None = field(default=None, metadata=dict(help="keep the token embeddings fixed"))
-    dropout:float|None = field(default=None, metadata=dict(help="encoder dropout (the recipe's, else the checkpoint's own)",
+    dropout:float|None = field(default=None, metadata=dict(help="encoder dropout (the recipe's, else the checkpoint's "
+                                                                "own)",
                                                            example=0.1, low_allowed=True, high=1))
 
     def check(self):
-        "An error naming the fix for the first setting that breaks its rule (a finite number in its range, a whole one for a count)."
+        """An error naming the fix for the first setting that breaks its rule (a finite number in its range, a whole one
+        for a count)."""
         for f in fields(self):
             if "example" not in f.metadata: continue  # a switch
             rule = {k: v for k, v in f.metadata.items() if k in ("whole", "low_allowed", "high")}
@@ -145,5 +153,6 @@ def recorded_result(
         if local.is_file(): return json.loads(local.read_text(encoding="utf-8"))
     from urllib.request import urlopen
     try:
-        with urlopen(f"{REPOSITORY_FILES}/bench/results/{name}", timeout=timeout) as response: return json.loads(response.read())
+        with urlopen(f"{REPOSITORY_FILES}/bench/results/{name}",
+                     timeout=timeout) as response: return json.loads(response.read())
     except (OSError, ValueError): return None

@@ -31,7 +31,8 @@ def tokenize(
     max_length:int|None=None, # Truncate longer texts; default: the model's maximum (at most 512)
     text_col:str="text",      # Column to tokenize
 ):
-    "The tokenizer's columns (`input_ids`, `attention_mask`, and `token_type_ids` for BERT-type models) for every split, truncated but not padded (pad per batch instead)."
+    """The tokenizer's columns (`input_ids`, `attention_mask`, and `token_type_ids` for BERT-type models) for every
+    split, truncated but not padded (pad per batch instead)."""
     max_length = max_length or min(tokenizer.model_max_length, 512)
     return dd.map(lambda batch: tokenizer(batch[text_col], truncation=True, max_length=max_length),
                   batched=True, desc="Tokenizing")
@@ -72,7 +73,8 @@ def padded_batches(
     pad_id:int,               # The tokenizer's padding id (`tokenizer.pad_token_id`)
     sort:bool=True,           # Group texts of similar length
 ):
-    "Yield `(indices, batch)`: NumPy batches of `ids` (input_ids, attention_mask), padded per batch; store results with `out[indices] = ...`."
+    """Yield `(indices, batch)`: NumPy batches of `ids` (input_ids, attention_mask), padded per batch; store results
+    with `out[indices] = ...`."""
     check_number("batch_size", batch_size, 64, whole=True, low=1, low_allowed=True)
     for idx in length_batches([len(i) for i in ids], batch_size, sort=sort):
         width = max(len(ids[i]) for i in idx)

@@ -7,7 +7,8 @@ from emotion_nbdev.settings import EMOTIONS, logger
 
 WORDS = {"sadness": ["sad", "lonely", "miserable", "gloomy"], "joy": ["happy", "glad", "cheerful", "delighted"],
          "love": ["loving", "tender", "adored", "affectionate"], "anger": ["angry", "furious", "irritated", "mad"],
-         "fear": ["scared", "afraid", "anxious", "terrified"], "surprise": ["surprised", "amazed", "shocked", "stunned"]}
+         "fear": ["scared", "afraid", "anxious", "terrified"],
+         "surprise": ["surprised", "amazed", "shocked", "stunned"]}
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ def test_train_end_to_end(carer_dir, tiny_model_dir, tmp_path, capsys):
 
 
 def test_every_recipe_setting_is_a_train_flag(monkeypatch, capsys):
-    "The flags come from `settings.Recipe`: each reaches `train_classifier`, unset ones as None (the checkpoint's recipe decides)."
+    """The flags come from `settings.Recipe`: each reaches `train_classifier`, unset ones as None (the checkpoint's
+    recipe decides)."""
     import dataclasses
     from emotion_nbdev import training
     from emotion_nbdev.settings import Recipe
@@ -46,7 +47,10 @@ def test_every_recipe_setting_is_a_train_flag(monkeypatch, capsys):
     def fake_train(**kwargs): got.update(kwargs); raise KeyboardInterrupt  # stop before any work
     monkeypatch.setattr(training, "train_classifier", fake_train)
     monkeypatch.setattr("emotion_nbdev.data.load_emotions", lambda *args, **kwargs: None)
-    assert main(["train", "--warmup", "0.06", "--label-smoothing", "0.1", "--no-freeze-embeddings", "--dropout", "0"]) == 130
+    assert main(["train", "--warmup", "0.06", "--label-smoothing", "0.1", "--no-freeze-embeddings", "--dropout",
+                 "0"]) == 130
     assert {f.name for f in dataclasses.fields(Recipe)} <= set(got)
-    assert (got["warmup"], got["label_smoothing"], got["freeze_embeddings"], got["dropout"], got["epochs"]) == (0.06, 0.1, False, 0.0, None)
-    assert main(["train", "--warmup", "1"]) == 2 and "--warmup: 1: give a finite number of at least 0 and below 1" in capsys.readouterr().err
+    assert (got["warmup"], got["label_smoothing"], got["freeze_embeddings"], got["dropout"], got["epochs"]) == (0.06,
+        0.1, False, 0.0, None)
+    assert main(["train", "--warmup", "1"]) == 2 and ("--warmup: 1: give a finite number of at least 0 and below "
+                                                      "1") in capsys.readouterr().err

@@ -36,13 +36,15 @@ def test_text_with_semicolon_splits_on_last(tmp_path):
 
 def test_missing_split_file(tmp_path):
     folder = carer_folder(tmp_path, **{"test.txt": None})
-    with pytest.raises(FileNotFoundError, match=r"has no test\.txt.*Fix: the folder needs all of train\.txt, val\.txt, test\.txt"):
+    with pytest.raises(FileNotFoundError, match=r"has no test\.txt.*Fix: the folder needs all of train\.txt, "
+                                                r"val\.txt, test\.txt"):
         load_emotions(folder)
 
 
 def test_line_without_separator(tmp_path):
     folder = carer_folder(tmp_path, **{"val.txt": "i feel great;joy\ni feel awful sadness\n"})
-    with pytest.raises(ValueError, match=r"val\.txt, line 2: no ';' between text and label\. Fix: write each example as `text;label`"):
+    with pytest.raises(ValueError, match=r"val\.txt, line 2: no ';' between text and label\. Fix: write each example "
+                                         r"as `text;label`"):
         load_emotions(folder)
 
 
@@ -77,7 +79,8 @@ def test_whitespace_only_file_is_empty(tmp_path):
 
 def test_dataframe_without_named_columns():
     df = pd.DataFrame({"review": ["good film"], "stars": [5]})
-    with pytest.raises(ValueError, match=r"DataFrame has no text column 'text' \(its columns: \['review', 'stars'\]\)") as raised:
+    with pytest.raises(ValueError, match=r"DataFrame has no text column 'text' \(its columns: \['review', "
+                                         r"'stars'\]\)") as raised:
         load_emotions(df)
     assert raised.value.options == ["text_col"]  # the fix names the option, spelt by the interface in use
     with pytest.raises(ValueError, match=r"no label column 'label'") as raised:

@@ -9,9 +9,11 @@ import pytest
 from datasets import Dataset
 
 from emotion_nbdev.cli import main
-from emotion_nbdev.files import is_blank, label_key, read_lines, sorted_labels, table_rows, text_rows
+from emotion_nbdev.files import is_blank, read_lines, table_rows, text_rows
+from emotion_nbdev.own_data import label_key, sorted_labels
 from emotion_nbdev.model_folders import check_model_dir
-from emotion_nbdev.own_data import load_labelled, split_dataset
+from emotion_nbdev.own_data import load_labelled
+from emotion_nbdev.splits import split_dataset
 from emotion_nbdev.errors import BadInput, BadType, NotFound, Option, Unreachable, UserError
 from emotion_nbdev.settings import BOOK_CHECKPOINT, COURSE_CHECKPOINT
 from emotion_nbdev.hub import looks_like_path, offline_checkpoint, resolve_checkpoint
@@ -57,8 +59,10 @@ def classifier_dir(tmp_path_factory):
 
 def test_one_label_rule(tmp_path, capsys):
     assert [label_key(v) for v in (1, 1.0, "1", "1.0", "01", " 1 ", "+1")] == ["1"] * 7
-    assert [label_key(v) for v in (None, float("nan"), pd.NA, "NaN", "nan", "None", "null", "NA", "N/A", "", "  ")] == [None] * 11
-    assert [label_key(v) for v in ("joy", " joy\u200b", "\ufeffjoy ")] == ["joy"] * 3 and label_key("cafe\u0301") == label_key("caf\u00e9")
+    assert [label_key(v) for v in (None, float("nan"), pd.NA, "NaN", "nan", "None", "null", "NA", "N/A", "",
+                                   "  ")] == [None] * 11
+    assert [label_key(v) for v in ("joy", " joy\u200b",
+                                   "\ufeffjoy ")] == ["joy"] * 3 and label_key("cafe\u0301") == label_key("caf\u00e9")
     path = write(tmp_path/"l.csv", "text,label\na,1\nb,1.0\nc,0\nd,01\ne,0.0\n")
     dd = load_labelled(path)
     assert dd["train"].features["label"].names == ["0", "1"] and dd["train"]["label"] == [1, 1, 0, 1, 0]
@@ -68,7 +72,8 @@ def test_one_label_rule(tmp_path, capsys):
 
 def test_test_split_written_by_pandas_matches_train(tmp_path):
     train = write(tmp_path/"train.csv", "text,label\nso happy,1\nso sad,0\nglad,1\n")
-    frame = pd.DataFrame({"text": ["yay", "meh", "hm"], "label": [1, 0, None]})  # pandas writes 1.0, 0.0 and an empty cell
+    # pandas writes 1.0, 0.0 and an empty cell
+    frame = pd.DataFrame({"text": ["yay", "meh", "hm"], "label": [1, 0, None]})
     frame.to_csv(tmp_path/"test.csv", index=False)
     assert "1.0" in (tmp_path/"test.csv").read_text()
     with pytest.raises(BadInput, match=r"test\.csv, line 4: missing label"):
@@ -88,7 +93,8 @@ def test_missing_values_are_missing_labels(tmp_path, capsys, missing):
 
 def test_labels_that_differ_only_in_case(tmp_path, capsys):
     path = write(tmp_path/"c.csv", "text,label\na,Joy\nb,joy\nc,SADNESS\nd,sadness\n")
-    with pytest.raises(BadInput, match=r"c\.csv, line 2 and .*c\.csv, line 3: labels 'Joy' and 'joy' differ only in case.*Fix:"):
+    with pytest.raises(BadInput, match=r"c\.csv, line 2 and .*c\.csv, line 3: labels 'Joy' and 'joy' differ only in "
+                                       r"case.*Fix:"):
         load_labelled(path)
     refused(capsys, "data", "--data", path, says="'Joy' and 'joy' differ only in case")
     with pytest.raises(BadInput, match="differ only in case"):
@@ -119,7 +125,8 @@ def test_column_oriented_json_for_training_and_predict(tmp_path, classifier_dir,
         code, _, err = run_main(capsys, "predict", "--model", classifier_dir, "--file", path)
         assert code == 0, err
         written = pd.read_csv(tmp_path/f"{name}.predictions.csv")
-        assert written["text"].tolist() == FRAME["text"].tolist() and written["predicted_label"].isin(["neg", "pos"]).all()
+        assert written["text"].tolist() == FRAME["text"].tolist() and written["predicted_label"].isin(["neg",
+            "pos"]).all()
 
 
 def test_layouts_without_column_names_are_refused(tmp_path, capsys):
@@ -139,7 +146,8 @@ def test_a_list_in_a_cell_is_never_a_text(tmp_path):
 
 
 def test_a_quote_never_swallows_the_lines_after_it(tmp_path, capsys, logged):
-    path = write(tmp_path/"q.tsv", 'text\tlabel\n"so happy\tjoy\ni am sad\tsadness\nok then\tjoy\nfine\tjoy\nlast one\tjoy\n')
+    path = write(tmp_path/"q.tsv", 'text\tlabel\n"so happy\tjoy\ni am sad\tsadness\nok then\tjoy\nfine\tjoy\nlast '
+                                   'one\tjoy\n')
     dd = load_labelled(path, errors="skip")
     assert dd["train"]["text"] == ["i am sad", "ok then", "fine", "last one"]
     assert any("skipped 1 bad row(s): line 2 (a quote" in m for m in logged)
@@ -167,7 +175,8 @@ def test_an_undecodable_line_is_a_bad_row(tmp_path, capsys, logged):
     lines = [f"tweet number {i},{'joy' if i % 2 else 'sadness'}" for i in range(40_000)]
     data = ("text,label\n" + "\n".join(lines) + "\n").encode() + b"caf\xe9 blues,sadness\n" + b"after it,joy\n"
     path = write(tmp_path/"big.csv", data)
-    with pytest.raises(BadInput, match=r"big\.csv, line 40002: not valid UTF-8 \(byte 0xe9\)\. Fix: re-save the file as UTF-8"):
+    with pytest.raises(BadInput, match=r"big\.csv, line 40002: not valid UTF-8 \(byte 0xe9\)\. Fix: re-save the file "
+                                       r"as UTF-8"):
         load_labelled(path)
     dd = load_labelled(path, errors="skip")
     assert len(dd["train"]) == 40_001 and dd["train"]["text"][-1] == "after it"
@@ -181,13 +190,15 @@ def test_undecodable_lines_stream(tmp_path):
     lines = read_lines(path)
     assert next(lines) == (1, "one\n", None)  # a generator: nothing past the line asked for is read
     assert [(n, p is not None) for n, _, p in lines] == [(2, True), (3, False)]
-    assert [(w, r) for w, r, _ in text_rows(path)[1]] == [("line 1", {"text": "one"}), ("line 2", None), ("line 3", {"text": "three"})]
+    assert [(w, r) for w, r, _ in text_rows(path)[1]] == [("line 1", {"text": "one"}), ("line 2", None),
+                                                          ("line 3", {"text": "three"})]
 
 
 def test_predict_skips_an_undecodable_line(tmp_path, classifier_dir, capsys):
     path = write(tmp_path/"t.txt", b"i am happy\ncaf\xe9\ni am sad\n")
     refused(capsys, "predict", "--model", classifier_dir, "--file", path, says="line 2: not valid UTF-8")
-    code, _, err = run_main(capsys, "predict", "--model", classifier_dir, "--file", path, "--skip-bad-rows", "--overwrite")
+    code, _, err = run_main(capsys, "predict", "--model", classifier_dir, "--file", path, "--skip-bad-rows",
+                            "--overwrite")
     assert code == 0, err
     assert pd.read_csv(tmp_path/"t.txt.predictions.csv")["text"].tolist() == ["i am happy", "i am sad"]
 
@@ -212,7 +223,8 @@ def test_identical_texts_share_a_split(mode):
     splits = split_dataset(REPEATS, test_size=0.2, valid_size=0.2, seed=0, **mode)
     texts = {name: set(ds["text"]) for name, ds in splits.items()}
     assert set(splits) == {"train", "validation", "test"} and sum(len(ds) for ds in splits.values()) == len(REPEATS)
-    assert not texts["train"] & texts["test"] and not texts["train"] & texts["validation"] and not texts["validation"] & texts["test"]
+    assert not texts["train"] & texts["test"] and not texts["train"] & texts["validation"]
+    assert not texts["validation"] & texts["test"]
 
 
 def test_texts_may_be_shared_when_asked():
@@ -221,12 +233,14 @@ def test_texts_may_be_shared_when_asked():
 
 
 def test_stratified_split_of_a_one_member_class_says_what_to_do():
-    one = Dataset.from_dict({"text": [f"t{i}" for i in range(30)], "label": [0] * 29 + [1]}).class_encode_column("label")
+    one = Dataset.from_dict({"text": [f"t{i}" for i in range(30)],
+                             "label": [0] * 29 + [1]}).class_encode_column("label")
     with pytest.raises(BadInput, match=r"needs at least 2 distinct texts of every label, but '1' has 1\.") as raised:
         split_dataset(one, stratify=True)
     assert raised.value.options == ["stratify"] and raised.value.fix[-1] == Option("stratify", False)
     with pytest.raises(BadInput, match=r"cannot hold one of each of the 2 labels"):
-        split_dataset(Dataset.from_dict({"text": list("abcdef"), "label": [0, 0, 0, 1, 1, 1]}), stratify=True, test_size=0.1)
+        split_dataset(Dataset.from_dict({"text": list("abcdef"), "label": [0, 0, 0, 1, 1, 1]}), stratify=True,
+                      test_size=0.1)
 
 
 # ---- 5. empty texts ----
@@ -251,7 +265,8 @@ class FakeHub(BaseHTTPRequestHandler):
         payload = b'{"id": "someone/data"}' if found else b"{}"
         self.send_response(200 if found else 404)
         headers = ({"X-Repo-Commit": "a" * 40, "ETag": '"abc"'} if found else {"X-Error-Code": "RepoNotFound"})
-        for k, v in {**headers, "Content-Length": str(len(payload)), "Content-Type": "application/json"}.items(): self.send_header(k, v)
+        for k, v in {**headers, "Content-Length": str(len(payload)), "Content-Type": "application/json"}.items():
+            self.send_header(k, v)
         self.end_headers()
         if body: self.wfile.write(payload)
     def do_HEAD(self): self.answer(False)
@@ -270,7 +285,8 @@ def fake_hub():
 
 @pytest.fixture
 def online(monkeypatch):
-    for name in ("HF_HUB_OFFLINE", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+    for name in ("HF_HUB_OFFLINE", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+                 "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("EMOTION_CHECKPOINT", raising=False)
     return monkeypatch
@@ -282,7 +298,8 @@ def test_hub_ids_with_dots_are_hub_ids(online, capsys, carer_dir, tmp_path):
     online.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(Unreachable, match="needs the Hugging Face Hub"):
         resolve_checkpoint("BAAI/bge-small-en-v1.5")
-    err = refused(capsys, "train", "--data", carer_dir, "--checkpoint", "BAAI/bge-small-en-v1.5", "--output-dir", tmp_path/"m",
+    err = refused(capsys, "train", "--data", carer_dir, "--checkpoint", "BAAI/bge-small-en-v1.5", "--output-dir",
+                  tmp_path/"m",
                   says="needs the Hugging Face Hub")
     assert "does not exist" not in err
     assert all(looks_like_path(n) for n in ("./model", "~/m", "a/b/c", "model.safetensors", "data.csv"))
@@ -314,12 +331,14 @@ def test_offline_sends_nothing_and_uses_the_same_model(online, fake_hub, logged)
     chosen = resolve_checkpoint()
     assert time.perf_counter() - start < 2 and FakeHub.asked == []
     from emotion_nbdev.hub import _in_hub_cache
-    if not _in_hub_cache(COURSE_CHECKPOINT):  # the course model's own files, from the offline package: not another model
+    # the course model's own files, from the offline package: not another model
+    if not _in_hub_cache(COURSE_CHECKPOINT):
         assert chosen == str(offline_checkpoint())
         assert [m for m in logged if "offline copy" in m and COURSE_CHECKPOINT in m]
         assert resolve_checkpoint(COURSE_CHECKPOINT, verbose=False) == chosen
-    with pytest.raises(Unreachable, match="needs the Hugging Face Hub"):  # any other model: never swapped for the course's
-        resolve_checkpoint(BOOK_CHECKPOINT) if not _in_hub_cache(BOOK_CHECKPOINT) else resolve_checkpoint("someone/else")
+    # any other model: never swapped for the course's
+    with pytest.raises(Unreachable, match="needs the Hugging Face Hub"):
+        resolve_checkpoint("someone/else" if _in_hub_cache(BOOK_CHECKPOINT) else BOOK_CHECKPOINT)
 
 
 def test_unreachable_hub_is_decided_at_once(online):
@@ -370,8 +389,8 @@ def test_pytorch_bin_shards_and_sentencepiece_tokenizers(classifier_dir, tmp_pat
         (folder/name).write_bytes(b"\n\x05hello sentencepiece")
         for shard in ("pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin"):
             torch.save({"w": torch.zeros(3)}, folder/shard)
-        write(folder/"pytorch_model.bin.index.json", json.dumps({"weight_map": {"a": "pytorch_model-00001-of-00002.bin",
-                                                                                "b": "pytorch_model-00002-of-00002.bin"}}))
+        weight_map = {"a": "pytorch_model-00001-of-00002.bin", "b": "pytorch_model-00002-of-00002.bin"}
+        write(folder/"pytorch_model.bin.index.json", json.dumps({"weight_map": weight_map}))
         assert check_model_dir(folder) == folder
         (folder/name).unlink()
     (folder/"spiece.model").write_bytes(b"\n\x05hello")
@@ -396,11 +415,13 @@ def test_another_delimiter_is_named(tmp_path, capsys):
 
 
 def test_label_names_must_be_the_datas_own(tmp_path, capsys):
-    path = write(tmp_path/"b.csv", "text,label\ngood,yes\nbad,no\nfine,yes\n")  # ids 0, 1 are named by label_names (test_own_data)
+    # ids 0, 1 are named by label_names (test_own_data)
+    path = write(tmp_path/"b.csv", "text,label\ngood,yes\nbad,no\nfine,yes\n")
     message = r"label_names \['neg', 'pos'\] are not labels of the data \(its labels: 'no', 'yes'\)\. Fix: "
     with pytest.raises(BadInput, match=message):
         load_labelled(path, label_names=["neg", "pos"])
-    err = refused(capsys, "data", "--data", path, "--label-names", "neg,pos", says="are not labels of the data (its labels: 'no', 'yes')")
+    err = refused(capsys, "data", "--data", path, "--label-names", "neg,pos",
+                  says="are not labels of the data (its labels: 'no', 'yes')")
     assert "--label-names no,yes" in err
 
 

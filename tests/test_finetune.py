@@ -65,5 +65,6 @@ def test_push_to_hub_without_login_says_how(monkeypatch, carer_dir, tiny_model_d
     from emotion_nbdev.training import train_classifier
     monkeypatch.setenv("HF_HUB_OFFLINE", "1"); monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path/"hf"))
-    with pytest.raises(RuntimeError, match="not logged in.*Fix: run `huggingface-cli login`"):
+    with pytest.raises(RuntimeError, match="not logged in.*Fix: log in with `hf auth login`") as raised:
         train_classifier(load_emotions(carer_dir), str(tiny_model_dir), tmp_path/"x", push_to_hub=True)
+    assert raised.value.options == ["push_to_hub", "push_to_hub"]  # the setting, and the fix without it

@@ -112,7 +112,8 @@ def test_cli_predict_and_evaluate(trained_tiny, carer_dir, tmp_path):
                            "--output", str(tmp_path/"out.csv"), "--backend", "onnx"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert len(pd.read_csv(tmp_path/"out.csv")) == 2
-    proc = subprocess.run([EXE, "evaluate", "--model", str(trained_tiny), "--data", str(carer_dir)], capture_output=True, text=True)
+    proc = subprocess.run([EXE, "evaluate", "--model", str(trained_tiny), "--data", str(carer_dir)],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "test: 24 examples, accuracy" in proc.stdout and "macro avg" in proc.stdout
 
@@ -125,7 +126,8 @@ def test_cli_predict_errors(trained_tiny, tmp_path):
 
 
 def test_truncation_flag_at_the_limit_without_the_tokenizers_warning(clf):
-    "A text of exactly `max_length` tokens is whole; one token more is cut (its closing token kept) and flagged, quietly."
+    """A text of exactly `max_length` tokens is whole; one token more is cut (its closing token kept) and flagged,
+    quietly."""
     import logging
     from transformers import AutoTokenizer
     tok, limit = AutoTokenizer.from_pretrained(clf.model_dir), 16
@@ -136,7 +138,8 @@ def test_truncation_flag_at_the_limit_without_the_tokenizers_warning(clf):
     class Recording:  # a backend that records the batches it is given
         batch_size = 1
         def map(self, batches):
-            for b in batches: seen.extend(b["input_ids"][i][b["attention_mask"][i] == 1].tolist() for i in range(len(b["input_ids"])))
+            for b in batches: seen.extend(b["input_ids"][i][b["attention_mask"][i] == 1].tolist()
+                                          for i in range(len(b["input_ids"])))
             return [np.zeros((len(b["input_ids"]), len(classifier.label_names)), dtype=np.float32) for b in batches]
     classifier.backend = Recording()
     handler = logging.Handler(); handler.emit = lambda record: warnings.append(record.getMessage())
@@ -150,7 +153,8 @@ def test_truncation_flag_at_the_limit_without_the_tokenizers_warning(clf):
 
 
 def test_a_model_whose_weights_are_not_numbers_is_refused(trained_tiny, tmp_path):
-    "A model whose training diverged (NaN weights) never labels a text: predict, classify and the CLI say what is wrong."
+    """A model whose training diverged (NaN weights) never labels a text: predict, classify and the CLI say what is
+    wrong."""
     import shutil
     from safetensors.torch import load_file, save_file
     broken = tmp_path/"nan-model"

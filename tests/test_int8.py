@@ -1,4 +1,5 @@
-"""The int8 export keeps only what it runs, survives being killed, refuses weights it cannot export, and runs without Linux-only calls (issue #22)."""
+"""The int8 export keeps only what it runs, survives being killed, refuses weights it cannot export, and runs without
+Linux-only calls (issue #22)."""
 import json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def test_export_keeps_only_what_runs(model, logged):
 
 
 def test_earlier_layouts_are_cleared(model):
-    "An export by an earlier version (intermediates kept, another record) or a killed one is replaced by the int8 file alone."
+    """An export by an earlier version (intermediates kept, another record) or a killed one is replaced by the int8 file
+    alone."""
     out = model/"onnx"
     out.mkdir()
     for name in ("model.onnx", "model.opt.onnx", INT8_FILE, ".model.int8.onnx.123.tmp"): (out/name).write_bytes(b"old")
@@ -67,7 +69,8 @@ def test_earlier_layouts_are_cleared(model):
 # Each stage of an export, killed (os._exit: no finally, no clean-up) in a process of its own
 KILLS = {
     "exporting": "int8._export_fp32 = lambda model_dir, path, opset: (Path(path).write_bytes(b'half'), os._exit(9))",
-    "placing": "int8._place = lambda made, path: (path.with_name(f'.{path.name}.{os.getpid()}.tmp').write_bytes(made.read_bytes()[:1000]), os._exit(9))",
+    "placing": "int8._place = lambda made, path: "
+               "(path.with_name(f'.{path.name}.{os.getpid()}.tmp').write_bytes(made.read_bytes()[:1000]), os._exit(9))",
     "replaced, not recorded": "real = int8._place\nint8._place = lambda made, path: (real(made, path), os._exit(9))",
 }
 
@@ -78,7 +81,8 @@ def test_killed_export_is_made_again(model, stage, logged):
     export_onnx(model)
     change_weights(model)  # the killed process exports them
     before = temp_exports()
-    code = f"import os, sys\nfrom pathlib import Path\nfrom emotion_nbdev import int8\n{KILLS[stage]}\nint8.export_onnx(sys.argv[1])"
+    code = ("import os, sys\nfrom pathlib import Path\nfrom emotion_nbdev import "
+            f"int8\n{KILLS[stage]}\nint8.export_onnx(sys.argv[1])")
     proc = subprocess.run([sys.executable, "-c", code, str(model)], capture_output=True, text=True)
     assert proc.returncode == 9, proc.stderr
     assert _current_export(model, INT8_FILE, 17)[0] is None  # nothing the killed export wrote is trusted
@@ -101,7 +105,8 @@ def test_damaged_export_is_made_again(model, damage, logged):
     assert _current_export(model, INT8_FILE, 17)[0] is None
     found = EmotionClassifier(model, backend="onnx").predictions(TEXTS)
     assert exports_logged(logged) == 2 and kept(model) == [STAMP_FILE, INT8_FILE]
-    np.testing.assert_allclose(np.array([found[n] for n in ("joy", "fear")]), np.array([expected[n] for n in ("joy", "fear")]), atol=1e-5)
+    np.testing.assert_allclose(np.array([found[n] for n in ("joy", "fear")]),
+                               np.array([expected[n] for n in ("joy", "fear")]), atol=1e-5)
 
 
 def test_damage_the_record_cannot_see_is_refused(model):
@@ -110,7 +115,8 @@ def test_damage_the_record_cannot_see_is_refused(model):
     stat = int8_file.stat()
     int8_file.write_bytes(os.urandom(stat.st_size)); os.utime(int8_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     clf = EmotionClassifier(model, backend="onnx")
-    with pytest.raises(BadInput, match=r"cannot load .*model\.int8\.onnx .*Fix: delete the folder .*onnx and export again \(`emotion-nbdev export --model"):
+    with pytest.raises(BadInput, match=r"cannot load .*model\.int8\.onnx .*Fix: delete the folder .*onnx and export "
+                                       r"again \(`emotion-nbdev export --model"):
         clf.predictions(["i feel great"])
 
 
@@ -120,7 +126,8 @@ def test_new_weights_are_exported_again_a_copy_is_not(model, tmp_path, logged):
     shutil.copytree(model, copy, copy_function=shutil.copyfile)  # same bytes, new times
     assert export_onnx(copy) == copy/"onnx"/INT8_FILE and exports_logged(logged) == 1
     stamp = json.loads((copy/"onnx"/STAMP_FILE).read_text())
-    assert stamp["weights"][0]["mtime_ns"] == (copy/"model.safetensors").stat().st_mtime_ns  # recorded: no hashing next time
+    # recorded: no hashing next time
+    assert stamp["weights"][0]["mtime_ns"] == (copy/"model.safetensors").stat().st_mtime_ns
     change_weights(model)
     assert "weights changed" in _current_export(model, INT8_FILE, 17)[1]
     export_onnx(model)
@@ -136,19 +143,24 @@ def test_fp32_export_is_kept_beside_int8(model):
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
 def test_non_finite_weights_are_refused(model, value):
-    "A diverged training's weights: a clear error (not onnxruntime's 'scale issue' assertion), and no onnx/ folder left."
+    """A diverged training's weights: a clear error (not onnxruntime's 'scale issue' assertion), and no onnx/ folder
+    left."""
     from safetensors.numpy import load_file, save_file
     weights = load_file(model/"model.safetensors")
     name = next(k for k in weights if k.endswith("classifier.weight"))
     weights[name][0, 0] = value
     save_file(weights, model/"model.safetensors", metadata={"format": "pt"})
-    with pytest.raises(BadInput, match=rf"weights in .* are not finite numbers: 1 tensor\(s\) hold NaN or infinity \({name}\).*"
-                                       r"Fix: train it again with a lower learning rate \(e\.g\. learning_rate=2e-05\)"):
+    with pytest.raises(BadInput, match=r"weights in .* are not finite numbers: 1 tensor\(s\) hold NaN or infinity "
+                                       rf"\({name}\).*"
+                                       r"Fix: train it again with a lower learning rate \(e\.g\. "
+                                       r"learning_rate=2e-05\)"):
         export_onnx(model)
     assert not (model/"onnx").exists()
     exe = shutil.which("emotion-nbdev", path=str(Path(sys.executable).parent))
-    proc = subprocess.run([exe, "predict", "--model", str(model), "--backend", "onnx", "i feel great"], capture_output=True, text=True)
-    assert proc.returncode == 2 and "are not finite numbers" in proc.stderr and "--learning-rate 2e-05" in proc.stderr, proc.stderr
+    proc = subprocess.run([exe, "predict", "--model", str(model), "--backend", "onnx", "i feel great"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "are not finite numbers" in proc.stderr, proc.stderr
+    assert "--learning-rate 2e-05" in proc.stderr, proc.stderr
 
 
 def test_sharded_weights(model, tmp_path):
@@ -157,14 +169,17 @@ def test_sharded_weights(model, tmp_path):
     shutil.copytree(model, sharded, ignore=shutil.ignore_patterns("model.safetensors"))
     AutoModelForSequenceClassification.from_pretrained(model).save_pretrained(sharded, max_shard_size="1MB")
     files = weight_files(sharded)
-    assert files[0].name == "model.safetensors.index.json" and len(files) > 2 and all(f.suffix == ".safetensors" for f in files[1:])
+    assert files[0].name == "model.safetensors.index.json" and len(files) > 2 and all(f.suffix == ".safetensors"
+                                                                                      for f in files[1:])
     assert export_onnx(sharded) == sharded/"onnx"/INT8_FILE
     assert _current_export(sharded, INT8_FILE, 17)[0] == sharded/"onnx"/INT8_FILE
-    assert [w["name"] for w in json.loads((sharded/"onnx"/STAMP_FILE).read_text())["weights"]] == [f.name for f in files]
+    assert [w["name"] for w in json.loads((sharded/"onnx"/STAMP_FILE).read_text())["weights"]] == [f.name
+        for f in files]
     with open(files[-1], "r+b") as f: f.seek(-4, 2); f.write(b"\x00\x00\x80\x3f")
     assert "weights changed" in _current_export(sharded, INT8_FILE, 17)[1]
     files[1].unlink()
-    with pytest.raises(NotFound, match=rf"lists {files[1].name}, not in the folder\. Fix: copy every shard with the index"):
+    with pytest.raises(NotFound, match=rf"lists {files[1].name}, not in the folder\. Fix: copy every shard with the "
+                                       r"index"):
         weight_files(sharded)
 
 
@@ -172,7 +187,8 @@ def test_sharded_weights(model, tmp_path):
 def test_concurrent_exports_export_once(model):
     "Two processes export the same folder at once: one exports, the other waits and uses its export."
     exe = shutil.which("emotion-nbdev", path=str(Path(sys.executable).parent))
-    procs = [subprocess.Popen([exe, "export", "--model", str(model)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen([exe, "export", "--model", str(model)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs

@@ -25,7 +25,8 @@ def family(request, carer_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
     base = tiny_checkpoint(folder/"encoder", request.param)  # the folder's name says nothing of the architecture
     trained = folder/"classifier"
-    metrics = train_classifier(load_emotions(carer_dir), str(base), trained, epochs=1, batch_size=16, learning_rate=1e-3,
+    metrics = train_classifier(load_emotions(carer_dir), str(base), trained, epochs=1, batch_size=16,
+                               learning_rate=1e-3,
                                disable_tqdm=True)
     return request.param, base, trained, metrics
 
@@ -34,7 +35,8 @@ def test_recipe_follows_the_architecture_not_the_name(family):
     model_type, base, _, _ = family
     recipe = default_recipe(str(base))
     book = (recipe["epochs"], recipe["learning_rate"], recipe["batch_size"]) == (2, 2e-5, 64)
-    assert book == (model_type == "distilbert"), recipe  # the book's recipe for DistilBERT, by config, whatever the folder's name
+    # the book's recipe for DistilBERT, by config, whatever the folder's name
+    assert book == (model_type == "distilbert"), recipe
 
 
 def test_frozen_features(family):
@@ -45,7 +47,8 @@ def test_frozen_features(family):
         assert features.shape == (len(TEXTS), 32) and np.isfinite(features).all()
     # length-sorted batches give each text the features it gets alone
     alone = extract_hidden_states(TEXTS[1:2], model, tokenizer, "mean", progress=False)
-    np.testing.assert_allclose(extract_hidden_states(TEXTS, model, tokenizer, "mean", batch_size=4, progress=False)[1:2],
+    np.testing.assert_allclose(extract_hidden_states(TEXTS, model, tokenizer, "mean", batch_size=4,
+                                                     progress=False)[1:2],
                                alone, atol=1e-5)
 
 
@@ -67,7 +70,8 @@ def test_cls_only_last_layer_keeps_the_logits(family):
     assert layers[-1].forward.__name__ == "first_position_forward"
     batch = tokenizer(TEXTS, padding=True, return_tensors="pt")  # padded rows too
     batch = {k: batch[k] for k in ("input_ids", "attention_mask")}
-    with torch.inference_mode(): torch.testing.assert_close(trimmed(**batch).logits, full(**batch).logits, atol=1e-5, rtol=1e-4)
+    with torch.inference_mode():
+        torch.testing.assert_close(trimmed(**batch).logits, full(**batch).logits, atol=1e-5, rtol=1e-4)
 
 
 def test_predict_torch_and_onnx(family):

@@ -10,7 +10,8 @@ from datasets import ClassLabel, Dataset, DatasetDict
 from emotion_nbdev.cli import main
 from emotion_nbdev.data import load_emotions
 from emotion_nbdev.files import table_rows
-from emotion_nbdev.training import RUN_MARKER, train_classifier
+from emotion_nbdev.runs import RUN_MARKER
+from emotion_nbdev.training import train_classifier
 from emotion_nbdev.inference import EmotionClassifier, predict
 from emotion_nbdev.predict_files import predict_file
 
@@ -37,7 +38,8 @@ def run_main(capsys, *args):
 def reviews(tmp_path_factory):
     "A binary-sentiment CSV with its own column names and a ';' delimiter, texts holding commas."
     folder = tmp_path_factory.mktemp("reviews")
-    rows = [f"{'great, lovely' if i % 2 else 'awful, dull'} film number {i};{'pos' if i % 2 else 'neg'};{i}" for i in range(80)]
+    rows = [f"{'great, lovely' if i % 2 else 'awful, dull'} film number "
+            f"{i};{'pos' if i % 2 else 'neg'};{i}" for i in range(80)]
     (folder/"reviews.csv").write_text("review;sentiment;id\n" + "\n".join(rows) + "\n")
     return folder/"reviews.csv"
 
@@ -70,7 +72,8 @@ def test_own_csv_train_evaluate_predict_from_the_cli(reviews, tiny_model_dir, tm
 def test_cli_errors_name_flags_not_keyword_arguments(reviews):
     code, _, err = cli("data", "--data", reviews)
     assert code == 2 and "Fix: name the column with --text-col <column>" in err and "text_col=" not in err
-    code, _, err = cli("data", "--data", reviews, "--text-col", "review", "--label-col", "sentiment", "--label-names", "neg")
+    code, _, err = cli("data", "--data", reviews, "--text-col", "review", "--label-col", "sentiment", "--label-names",
+                       "neg")
     assert code == 2 and "two or more names" in err
 
 
@@ -80,8 +83,8 @@ def test_label_names_order_the_ids(reviews):
 
 
 def test_evaluate_accepts_a_subset_of_the_model_labels(trained_tiny, tmp_path, capsys):
-    (tmp_path/"joy_sad.csv").write_text("text,label\ni feel so happy today,joy\ni feel so sad today,sadness\n"
-                                        "so glad,joy\nso lonely,sadness\n")
+    (tmp_path/"joy_sad.csv").write_text("text,label\ni feel so happy today,joy\ni feel so sad today,sadness\nso "
+                                        "glad,joy\nso lonely,sadness\n")
     code, out, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"joy_sad.csv")
     assert code == 0 and out.startswith("joy_sad.csv: 4 examples"), err
     (tmp_path/"other.csv").write_text("text,label\ni am bored,boredom\ni am happy,joy\n")
@@ -116,7 +119,8 @@ def test_delimiter_is_one_of_four_or_given(tmp_path):
 
 def test_row_with_an_unquoted_comma_names_its_real_line(tmp_path, logged):
     (tmp_path/"d.csv").write_text("id,text,label\n1,fine,joy\n\n2,bad, row,sadness\n3,\"ok, quoted\",anger\n")
-    with pytest.raises(ValueError, match=r"d\.csv, line 4: 4 fields where the header has 3.*Fix: put a text that holds"):
+    with pytest.raises(ValueError, match=r"d\.csv, line 4: 4 fields where the header has 3.*Fix: put a text that "
+                                         r"holds"):
         load_emotions(tmp_path/"d.csv")
     dd = load_emotions(tmp_path/"d.csv", errors="skip")
     assert dd["train"]["text"] == ["fine", "ok, quoted"]  # the good rows whole, in their own columns
@@ -128,7 +132,8 @@ def test_skipped_rows_in_predict_are_counted(tmp_path, trained_tiny, logged):
     clf = EmotionClassifier(trained_tiny)
     with pytest.raises(ValueError, match=r"line 3: 3 fields where the header has 2.*errors='skip'"):
         predict_file(tmp_path/"p.csv", classifier=clf, progress=False)
-    assert not (tmp_path/"p.csv.predictions.csv").exists()  # nothing half-written under the final name; the rows before are kept
+    # nothing half-written under the final name; the rows before are kept
+    assert not (tmp_path/"p.csv.predictions.csv").exists()
     out = pd.read_csv(predict_file(tmp_path/"p.csv", classifier=clf, errors="skip", resume=True, progress=False))
     assert out["id"].tolist() == [1, 3]
     assert any("skipped 1 malformed row(s): line 3" in m for m in logged)
@@ -159,9 +164,11 @@ def test_train_never_touches_a_folder_it_did_not_make(carer_dir, tiny_model_dir,
     folder = tmp_path/"mine"; (folder/"checkpoint-7").mkdir(parents=True)
     (folder/"README.md").write_text("my notes"); (folder/"config.json").write_text("{}")
     before = sorted(p.name for p in folder.rglob("*"))
-    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", folder, *TRAIN)
+    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir",
+                            folder, *TRAIN)
     assert code == 2 and "no training run of emotion_nbdev wrote" in err
-    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", folder,
+    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir",
+                            folder,
                             "--overwrite", *TRAIN)
     assert code == 2  # not even with --overwrite
     assert sorted(p.name for p in folder.rglob("*")) == before and (folder/"README.md").read_text() == "my notes"
@@ -174,7 +181,8 @@ def test_replacing_a_trained_model_needs_overwrite(carer_dir, tiny_model_dir, tm
     weights = (out/"model.safetensors").read_bytes()
     code, _, err = run_main(capsys, *args)
     assert code == 2 and "already holds a trained model of ours. Fix: --overwrite" in err
-    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out, "--epochs", "0")
+    code, _, err = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out,
+                            "--epochs", "0")
     assert code == 2 and "--epochs: 0: give a finite number above 0" in err
     assert (out/"model.safetensors").read_bytes() == weights
     (out/"checkpoint-3").mkdir()  # a folder the run record does not list: never removed
@@ -200,16 +208,19 @@ def test_predict_output_rules(trained_tiny, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.glob("*.predictions.csv")) == [
         "x.csv.predictions.csv", "x.jsonl.predictions.csv", "x.txt.predictions.csv"]
     source = (tmp_path/"x.csv").read_text()
-    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"x.csv", "--output", tmp_path/"x.csv", "--overwrite")
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"x.csv", "--output",
+                            tmp_path/"x.csv", "--overwrite")
     assert code == 2 and "never overwrite their input" in err and (tmp_path/"x.csv").read_text() == source
     code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"x.csv")
     assert code == 2 and "already exists and is left alone. Fix: --overwrite" in err
-    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"x.csv", "--output", tmp_path/"no"/"out.csv")
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"x.csv", "--output",
+                            tmp_path/"no"/"out.csv")
     assert code == 2 and "does not exist" in err and "--output" in err
     (tmp_path/"out.csv").write_text("mine")
     code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "i am happy", "--output", tmp_path/"out.csv")
     assert code == 2 and (tmp_path/"out.csv").read_text() == "mine"
-    assert run_main(capsys, "predict", "--model", trained_tiny, "i am happy", "--output", tmp_path/"out.csv", "--overwrite")[0] == 0
+    assert run_main(capsys, "predict", "--model", trained_tiny, "i am happy", "--output", tmp_path/"out.csv",
+                    "--overwrite")[0] == 0
     assert pd.read_csv(tmp_path/"out.csv")["text"].tolist() == ["i am happy"]
     assert not list(tmp_path.glob(".*tmp"))
 
@@ -227,12 +238,15 @@ def test_killed_predict_resumes_without_duplicates_or_gaps(trained_tiny, tmp_pat
     clf = EmotionClassifier(trained_tiny)
     texts = [f"tweet number {i}, {'happy' if i % 3 else 'sad'}" for i in range(1000)]
     pd.DataFrame({"id": range(1000), "text": texts}).to_csv(tmp_path/"big.csv", index=False)
-    whole = pd.read_csv(predict_file(tmp_path/"big.csv", tmp_path/"whole.csv", classifier=clf, chunk_size=64, progress=False))
+    whole = pd.read_csv(predict_file(tmp_path/"big.csv", tmp_path/"whole.csv", classifier=clf, chunk_size=64,
+                                     progress=False))
     with pytest.raises(KeyboardInterrupt):
-        predict_file(tmp_path/"big.csv", tmp_path/"resumed.csv", classifier=StopAfter(clf, 5), chunk_size=64, progress=False)
+        predict_file(tmp_path/"big.csv", tmp_path/"resumed.csv", classifier=StopAfter(clf, 5), chunk_size=64,
+                     progress=False)
     assert not (tmp_path/"resumed.csv").exists() and (tmp_path/"resumed.csv.partial").exists()
     with open(tmp_path/"resumed.csv.partial", "a") as f: f.write("7,half a row written when the kill came")
-    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"big.csv", "--output", tmp_path/"resumed.csv")
+    code, _, err = run_main(capsys, "predict", "--model", trained_tiny, "--file", tmp_path/"big.csv", "--output",
+                            tmp_path/"resumed.csv")
     assert code == 2 and "interrupted run (320 rows done). Fix: --resume" in err
     predict_file(tmp_path/"big.csv", tmp_path/"resumed.csv", classifier=clf, chunk_size=64, resume=True, progress=False)
     resumed = pd.read_csv(tmp_path/"resumed.csv")
@@ -246,11 +260,13 @@ def test_killed_predict_resumes_without_duplicates_or_gaps(trained_tiny, tmp_pat
 def test_fast_mode_only_when_asked(carer_dir, tiny_model_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EMOTION_FAST", "1")
     out = tmp_path/"full"
-    assert run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out, *TRAIN)[0] == 0
+    assert run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out,
+                    *TRAIN)[0] == 0
     metrics = json.loads((out/"metrics.json").read_text())
     assert not metrics["subsampled"] and metrics["rows_used"] == {"train": 96, "validation": 24, "test": 24}
     out = tmp_path/"fast"
-    code, printed, _ = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir", out, "--fast", *TRAIN)
+    code, printed, _ = run_main(capsys, "train", "--data", carer_dir, "--checkpoint", tiny_model_dir, "--output-dir",
+                                out, "--fast", *TRAIN)
     assert code == 0 and "SUBSAMPLED" in printed
     metrics = json.loads((out/"metrics.json").read_text())
     assert metrics["subsampled"] and metrics["rows_available"] == {"train": 96, "validation": 24, "test": 24}
@@ -270,7 +286,8 @@ def test_one_class_and_missing_classes(tiny_model_dir, tmp_path, logged):
 
 @pytest.mark.parametrize("setting,message", [(dict(epochs=0), "epochs=0: give a finite number above 0"),
                                              (dict(batch_size=-1), "batch_size=-1: give a whole number above 0"),
-                                             (dict(max_length=0), "max_length=0"), (dict(max_length=5000), "reads 3 to 512 tokens")])
+                                             (dict(max_length=0), "max_length=0"),
+                                             (dict(max_length=5000), "reads 3 to 512 tokens")])
 def test_settings_that_cannot_train(carer_dir, tiny_model_dir, tmp_path, setting, message):
     with pytest.raises(ValueError, match=message):
         train_classifier(load_emotions(carer_dir), str(tiny_model_dir), tmp_path/"x", **setting)
@@ -315,7 +332,8 @@ def test_predict_none_and_non_texts(trained_tiny):
 def test_hugging_face_datasets_are_accepted():
     ds = Dataset.from_dict({"sentence": ["so happy", "so sad", "glad", "down"], "y": [1, 0, 1, 0]})
     dd = load_emotions(ds, text_col="sentence", label_col="y")
-    assert dd["train"]["text"] == ["so happy", "so sad", "glad", "down"] and dd["train"].features["label"].names == ["0", "1"]
+    assert dd["train"]["text"] == ["so happy", "so sad", "glad",
+                                   "down"] and dd["train"].features["label"].names == ["0", "1"]
     named = ds.cast_column("y", ClassLabel(names=["neg", "pos"]))
     dd = load_emotions(DatasetDict(train=named, test=named), text_col="sentence", label_col="y")
     assert set(dd) == {"train", "test"} and dd["test"].features["label"].names == ["neg", "pos"]
@@ -358,7 +376,8 @@ def test_train_classifier_reads_raw_datasets_or_says_why(tiny_model_dir, tmp_pat
                                label_col="y", disable_tqdm=True)
     assert metrics["rows_used"] == {"train": 36, "validation": 4}
     with pytest.raises(ValueError, match="split 'validation': no examples. Fix"):
-        train_classifier(DatasetDict(train=ds, validation=ds.select([])), str(tiny_model_dir), tmp_path/"c", text_col="sentence", label_col="y")
+        train_classifier(DatasetDict(train=ds, validation=ds.select([])), str(tiny_model_dir), tmp_path/"c",
+                         text_col="sentence", label_col="y")
     with pytest.raises(ValueError, match=r"needs a 'train' split \(the data has \['test'\]\)"):
         train_classifier({"test": [{"text": "a", "label": "x"}]}, str(tiny_model_dir), tmp_path/"d")
 
@@ -388,7 +407,8 @@ def test_hub_id_that_does_not_exist_while_the_hub_answers(monkeypatch):
     class DatasetNotFoundError(Exception): pass
     def not_found(name, *args, **kwargs): raise DatasetNotFoundError(f"Dataset '{name}' doesn't exist on the Hub")
     monkeypatch.setattr(datasets, "load_dataset", not_found)
-    with pytest.raises(FileNotFoundError, match="neither a local file or folder nor a data set on the Hugging Face Hub"):
+    with pytest.raises(FileNotFoundError, match="neither a local file or folder nor a data set on the Hugging Face "
+                                                "Hub"):
         load_emotions("someone/no-such-data")
 
 
@@ -405,14 +425,16 @@ def modes(*folders_or_files)->dict:
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 def test_every_file_written_gets_the_umasks_mode(reviews, tiny_model_dir, tmp_path, umask=0o027, mode="0o640"):
-    "safetensors writes model.safetensors 0600, a temporary file is 0600 and a fixed mode would be 0644: under umask 027 every file is 0640."
+    """safetensors writes model.safetensors 0600, a temporary file is 0600 and a fixed mode would be 0644: under umask
+    027 every file is 0640."""
     own = ["--data", reviews, "--text-col", "review", "--label-col", "sentiment"]
     run = lambda *args: subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, timeout=600,
                                        preexec_fn=lambda: os.umask(umask))
     model, tweets = tmp_path/"m1", tmp_path/"tweets.txt"
     tweets.write_text("what a lovely film\nso dull\n")
     for args in (("train", *own, "--checkpoint", tiny_model_dir, "--output-dir", model, *TRAIN),
-                 ("predict", "--model", model, "--file", tweets), ("predict", "--model", model, "great", "--output", tmp_path/"p.csv"),
+                 ("predict", "--model", model, "--file", tweets),
+                 ("predict", "--model", model, "great", "--output", tmp_path/"p.csv"),
                  ("export", "--model", model)):
         proc = run(*args)
         assert proc.returncode == 0, proc.stderr
@@ -445,8 +467,8 @@ def ids_csv(tmp_path_factory):
 def test_integer_labels_take_the_names_given(ids_csv, tiny_model_dir, tmp_path, capsys, logged):
     code, out, err = run_main(capsys, "data", "--data", ids_csv, "--label-names", "sadness,joy,anger")
     assert code == 0 and re.search(r"sadness\s+20\s+joy\s+20\s+anger\s+20", out), err
-    assert [m for m in logged if "ClassLabel" in m] == ["labels read as ids of label_names, in order (a ClassLabel's convention): "
-                                                        "0 -> sadness, 1 -> joy, 2 -> anger"]
+    assert [m for m in logged if "ClassLabel" in m] == ["labels read as ids of label_names, in order (a ClassLabel's "
+                                                        "convention): 0 -> sadness, 1 -> joy, 2 -> anger"]
     logged.clear()
     dd = load_emotions({"train": ids_csv, "test": ids_csv}, label_names=["sadness", "joy", "anger"])
     assert dd["test"].features["label"].names == ["sadness", "joy", "anger"] and dd["test"]["label"][:3] == [0, 1, 2]
@@ -454,19 +476,25 @@ def test_integer_labels_take_the_names_given(ids_csv, tiny_model_dir, tmp_path, 
     code, out, err = run_main(capsys, "train", "--data", ids_csv, "--label-names", "sadness,joy,anger", "--checkpoint",
                               tiny_model_dir, "--output-dir", tmp_path/"m", *TRAIN)
     assert code == 0, err
-    assert json.loads((tmp_path/"m"/"config.json").read_text())["id2label"] == {"0": "sadness", "1": "joy", "2": "anger"}
-    code, out, err = run_main(capsys, "evaluate", "--model", tmp_path/"m", "--data", ids_csv, "--label-names", "sadness,joy,anger")
+    assert json.loads((tmp_path/"m"/"config.json").read_text())["id2label"] == {"0": "sadness", "1": "joy",
+                                                                                "2": "anger"}
+    code, out, err = run_main(capsys, "evaluate", "--model", tmp_path/"m", "--data", ids_csv, "--label-names",
+                              "sadness,joy,anger")
     assert code == 0 and out.startswith("ids.csv: 60 examples"), err
-    code, _, err = run_main(capsys, "evaluate", "--model", tmp_path/"m", "--data", ids_csv)  # names left out: the fix gives them
-    assert code == 2 and "Fix: the labels are ids: name them in id order as the model does, --label-names sadness,joy,anger." in err
+    # names left out: the fix gives them
+    code, _, err = run_main(capsys, "evaluate", "--model", tmp_path/"m", "--data", ids_csv)
+    assert code == 2 and ("Fix: the labels are ids: name them in id order as the model does, --label-names "
+                          "sadness,joy,anger.") in err
 
 
 @pytest.mark.parametrize("names,says", [
-    ("sadness,joy", "ids.csv, line 4: label 2 is not an id of the 2 label_names ['sadness', 'joy'] (ids 0 to 1; the data's labels run "
-                    "0 to 2). Fix: give one name per id, in id order, e.g. --label-names sadness,joy,name2."),
-    ("sadness,joy,anger,", "--label-names 'sadness,joy,anger,': an empty name (a trailing comma). Fix: one name between each pair "
-                           "of commas, e.g. --label-names sadness,joy,anger."),
-    ("sadness,,joy,anger", "an empty name (name 2 of 4). Fix: one name between each pair of commas, e.g. --label-names sadness,joy,anger."),
+    ("sadness,joy", "ids.csv, line 4: label 2 is not an id of the 2 label_names ['sadness', 'joy'] (ids 0 to 1; the "
+                    "data's labels run 0 to 2). Fix: give one name per id, in id order, e.g. --label-names "
+                    "sadness,joy,name2."),
+    ("sadness,joy,anger,", "--label-names 'sadness,joy,anger,': an empty name (a trailing comma). Fix: one name "
+                           "between each pair of commas, e.g. --label-names sadness,joy,anger."),
+    ("sadness,,joy,anger", "an empty name (name 2 of 4). Fix: one name between each pair of commas, e.g. --label-names "
+                           "sadness,joy,anger."),
 ])
 def test_label_names_that_do_not_fit_are_named(ids_csv, capsys, names, says):
     code, _, err = run_main(capsys, "data", "--data", ids_csv, "--label-names", names)
@@ -476,7 +504,8 @@ def test_label_names_that_do_not_fit_are_named(ids_csv, capsys, names, says):
 def test_ids_outside_the_names_and_missing_ids(tmp_path):
     path = tmp_path/"hf_test.csv"  # a Hugging Face test split without labels writes -1
     path.write_text("text,label\nso sad,0\nso happy,1\nwho knows,-1\n")
-    with pytest.raises(ValueError, match=r"line 4: label -1 is not an id .* and a label to the rows without one \(-1\)"):
+    with pytest.raises(ValueError, match=r"line 4: label -1 is not an id .* and a label to the rows without one "
+                                         r"\(-1\)"):
         load_emotions(path, label_names=["sadness", "joy"])
 
 
@@ -499,8 +528,10 @@ def test_files_other_tools_write_with_label_ids(tmp_path, name, write):
 
 
 def test_boolean_labels_are_ids_0_and_1(tmp_path):
-    pd.DataFrame({"text": ["so good", "so bad", "fine"], "label": [True, False, True]}).to_csv(tmp_path/"b.csv", index=False)
-    assert load_emotions(tmp_path/"b.csv")["train"].features["label"].names == ["False", "True"]  # without names: as written
+    pd.DataFrame({"text": ["so good", "so bad", "fine"], "label": [True, False, True]}).to_csv(tmp_path/"b.csv",
+        index=False)
+    # without names: as written
+    assert load_emotions(tmp_path/"b.csv")["train"].features["label"].names == ["False", "True"]
     dd = load_emotions(tmp_path/"b.csv", label_names=["bad", "good"])
     assert dd["train"]["label"] == [1, 0, 1] and dd["train"].features["label"].names == ["bad", "good"]
 
@@ -510,29 +541,35 @@ def test_a_class_too_small_to_validate_is_named(ids_csv, tiny_model_dir, tmp_pat
     one.write_text(ids_csv.read_text() + "what a surprise this is,3\n")
     names = ["--label-names", "sadness,joy,anger,surprise"]
     code, out, err = run_main(capsys, "data", "--data", one, *names)
-    assert code == 0 and "Too small to be validated (one row: a validation split carved from train cannot hold it and leave it " \
-                         "for training): 'surprise' (1 row in train)" in out, err
-    code, out, err = run_main(capsys, "train", "--data", one, *names, "--checkpoint", tiny_model_dir, "--output-dir", tmp_path/"m", *TRAIN)
+    assert code == 0 and ("Too small to be validated (one row: a validation split carved from train cannot hold it and "
+                          "leave it for training): 'surprise' (1 row in train)") in out, err
+    code, out, err = run_main(capsys, "train", "--data", one, *names, "--checkpoint", tiny_model_dir, "--output-dir",
+                              tmp_path/"m", *TRAIN)
     assert code == 0 and "too small to be validated (no validation example): 'surprise' (1 training row)" in out, err
     metrics = json.loads((tmp_path/"m"/"metrics.json").read_text())
     assert metrics["not_validated"] == {"surprise": 1} and metrics["not_trained"] == []
-    assert "**Not validated**: the validation split holds no example of 'surprise' (1 training row)" in (tmp_path/"m"/"README.md").read_text()
+    assert ("**Not validated**: the validation split holds no example of 'surprise' (1 training "
+            "row)") in (tmp_path/"m"/"README.md").read_text()
 
 
 def test_a_class_only_in_validation_or_test_is_named(carer_dir, tiny_model_dir, tmp_path, capsys):
     folder = tmp_path/"carer"; shutil.copytree(carer_dir, folder)
     train = folder/"train.txt"
-    train.write_text("".join(line for line in train.read_text().splitlines(True) if not line.rstrip().endswith(";surprise")))
+    train.write_text("".join(line for line in train.read_text().splitlines(True)
+                             if not line.rstrip().endswith(";surprise")))
     code, out, err = run_main(capsys, "data", "--data", folder)
     assert code == 0 and "Not in train (a model cannot learn them): 'surprise'" in out, err
-    code, out, err = run_main(capsys, "train", "--data", folder, "--checkpoint", tiny_model_dir, "--output-dir", tmp_path/"m", *TRAIN)
+    code, out, err = run_main(capsys, "train", "--data", folder, "--checkpoint", tiny_model_dir, "--output-dir",
+                              tmp_path/"m", *TRAIN)
     assert code == 0 and "not trained (no training example): 'surprise'" in out, err
-    assert "**Not trained**: the training split holds no example of 'surprise'" in (tmp_path/"m"/"README.md").read_text()
+    assert ("**Not trained**: the training split holds no example of "
+            "'surprise'") in (tmp_path/"m"/"README.md").read_text()
 
 
 def test_a_single_file_evaluated_is_named_by_the_file(trained_tiny, tmp_path, capsys):
     (tmp_path/"file.txt").write_text("i feel so happy;joy\ni feel so sad;sadness\ni am scared;fear\n")
     code, out, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"file.txt")
     assert code == 0 and out.startswith("file.txt: 3 examples, accuracy") and "train" not in out, err
-    code, out, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"file.txt", "--split", "train")
+    code, out, err = run_main(capsys, "evaluate", "--model", trained_tiny, "--data", tmp_path/"file.txt", "--split",
+                              "train")
     assert code == 0 and out.startswith("train: 3 examples"), err  # the split asked for by name keeps it

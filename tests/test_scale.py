@@ -1,4 +1,5 @@
-"""Labelling files on Ray Data (issue #28): the same output as `predict_file`, Parquet in, bad rows under both rules, existing outputs kept, the CLI; local Ray on 2 CPUs, started once."""
+"""Labelling files on Ray Data (issue #28): the same output as `predict_file`, Parquet in, bad rows under both rules,
+existing outputs kept, the CLI; local Ray on 2 CPUs, started once."""
 import sys
 from pathlib import Path
 
@@ -55,18 +56,22 @@ def labelled(folder) -> pd.DataFrame:
 
 
 def test_same_as_predict_file_with_two_workers(model, tweets, tmp_path):
-    "The same rows at a time (chunk_size = batch_rows), so the same forward passes: same labels, probabilities within 1e-5, same columns."
-    local = pd.read_csv(predict_file(tweets, tmp_path/"local.csv", model_dir=model, backend="onnx", chunk_size=500, progress=False))
+    """The same rows at a time (chunk_size = batch_rows), so the same forward passes: same labels, probabilities within
+    1e-5, same columns."""
+    local = pd.read_csv(predict_file(tweets, tmp_path/"local.csv", model_dir=model, backend="onnx", chunk_size=500,
+                                     progress=False))
     out = predict_ray(tweets, tmp_path/"ray", model, workers=2, batch_rows=500, progress=False)
     got = labelled(out)
-    assert list(got.columns) == list(local.columns) == ["id", "text", "label", "score", *EMOTIONS, "truncated", "status"]
+    assert list(got.columns) == list(local.columns) == ["id", "text", "label", "score", *EMOTIONS, "truncated",
+                                                        "status"]
     assert got["id"].tolist() == list(range(2000)) and got["label"].tolist() == local["label"].tolist()
     np.testing.assert_allclose(got[EMOTIONS + ["score"]].to_numpy(), local[EMOTIONS + ["score"]].to_numpy(), atol=1e-5)
     assert got["truncated"].tolist() == local["truncated"].tolist() and set(got["status"]) == {"ok"}
 
 
 def test_parquet_in_csv_out_default_batches(model, tweets, tmp_path):
-    "Parquet read, CSV written, the backend's own batches: the labels of `predict_file`'s default run, probabilities close."
+    """Parquet read, CSV written, the backend's own batches: the labels of `predict_file`'s default run, probabilities
+    close."""
     pd.read_csv(tweets).to_parquet(tmp_path/"tweets.parquet")
     got = labelled(predict_ray(tmp_path/"tweets.parquet", tmp_path/"ray", model, output_format="csv", progress=False))
     local = pd.read_csv(predict_file(tweets, tmp_path/"local.csv", model_dir=model, backend="onnx", progress=False))
@@ -75,12 +80,15 @@ def test_parquet_in_csv_out_default_batches(model, tweets, tmp_path):
 
 
 def test_bad_row_raise_and_mark(model, tmp_path):
-    (tmp_path/"bad.jsonl").write_text('{"id": 0, "text": "i am happy"}\n{"id": 1, "text": null}\n{"id": 2, "text": ""}\n')
-    with pytest.raises(BadInput, match=r"1 row\(s\) of a batch have no text in column 'text': <NA> \(not a string\).*errors='mark'"):
+    (tmp_path/"bad.jsonl").write_text('{"id": 0, "text": "i am happy"}\n{"id": 1, "text": null}\n{"id": 2, "text": '
+                                      '""}\n')
+    with pytest.raises(BadInput, match=r"1 row\(s\) of a batch have no text in column 'text': <NA> \(not a "
+                                       r"string\).*errors='mark'"):
         predict_ray(tmp_path/"bad.jsonl", tmp_path/"out", model, progress=False)
     assert not (tmp_path/"out").exists() and not list(tmp_path.glob(".out.partial-*"))  # nothing half-written is left
     got = labelled(predict_ray(tmp_path/"bad.jsonl", tmp_path/"out", model, errors="mark", progress=False))
-    assert got["status"].tolist() == ["ok", "not a string", "empty text"] and got["label"].isna().tolist() == [False, True, True]
+    assert got["status"].tolist() == ["ok", "not a string", "empty text"] and got["label"].isna().tolist() == [False,
+        True, True]
 
 
 def test_existing_output_refused(model, tweets, tmp_path):
@@ -95,18 +103,22 @@ def test_existing_output_refused(model, tweets, tmp_path):
 
 def test_cli(model, tmp_path, capsys, monkeypatch):
     (tmp_path/"in.txt").write_text("i am so happy\n\nthis makes me furious\n")
-    assert main(["predict", "--engine", "ray", "--model", str(model), "--file", str(tmp_path/"in.txt"), "--output", str(tmp_path/"out"),
+    assert main(["predict", "--engine", "ray", "--model", str(model), "--file", str(tmp_path/"in.txt"), "--output",
+                 str(tmp_path/"out"),
                  "--workers", "1", "--output-format", "csv"]) == 0
     assert capsys.readouterr().out.strip() == f"wrote {tmp_path/'out'}"
     assert labelled_csv_rows(tmp_path/"out") == 3  # the blank line kept, as an empty text
-    assert main(["predict", "--engine", "ray", "--model", str(model), "--file", str(tmp_path/"in.txt"), "--output", str(tmp_path/"out")]) == 2
+    assert main(["predict", "--engine", "ray", "--model", str(model), "--file", str(tmp_path/"in.txt"), "--output",
+                 str(tmp_path/"out")]) == 2
     assert "already exists and is left alone. Fix: --overwrite" in capsys.readouterr().err
     assert main(["predict", "--engine", "ray", "--model", str(model), "--file", str(tmp_path/"in.txt")]) == 2
     assert "Fix: add --output DIR" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "ray", None)  # as where ray is not installed
-    assert main(["predict", "--engine", "ray", "--model", str(model), "--file", str(tmp_path/"in.txt"), "--output", str(tmp_path/"o2")]) == 2
+    assert main(["predict", "--engine", "ray", "--model", str(model), "--file", str(tmp_path/"in.txt"), "--output",
+                 str(tmp_path/"o2")]) == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and 'pip install "emotion-nbdev[scale]"' in err and "--engine local" in err
+    assert len(err.strip().splitlines()) == 1 and ('pip install '
+                                                   '"emotion-nbdev[scale]"') in err and "--engine local" in err
 
 
 def labelled_csv_rows(folder) -> int:

@@ -34,7 +34,8 @@ def page_name(notebook: Path) -> str:
 
 def figures(notebook: Path) -> int:
     nb = nbformat.read(notebook, as_version=4)
-    return sum(any(t in o.get("data", {}) for t in IMAGE_TYPES) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    return sum(any(t in o.get("data",
+                              {}) for t in IMAGE_TYPES) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
 
 
 def exported_names(notebook: Path, kinds=(ast.FunctionDef, ast.ClassDef)) -> list[str]:
@@ -50,8 +51,10 @@ def exported_names(notebook: Path, kinds=(ast.FunctionDef, ast.ClassDef)) -> lis
 
 @pytest.fixture(scope="module")
 def server():
-    if not (SITE/"index.html").exists(): pytest.fail(f"no site in {SITE}. Fix: `make docs` (or `make site-test`, which builds one).")
-    handler = functools.partial(type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(SITE))
+    if not (SITE/"index.html").exists(): pytest.fail(f"no site in {SITE}. Fix: `make docs` (or `make site-test`, which "
+                                                     "builds one).")
+    handler = functools.partial(type("Quiet", (http.server.SimpleHTTPRequestHandler,),
+                                     {"log_message": lambda *a: None}), directory=str(SITE))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -63,7 +66,8 @@ def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver_path): pytest.fail("Chromium not found. Fix: `make browser` (apt-get install chromium chromium-driver).")
+    if not (chromium and driver_path):
+        pytest.fail("Chromium not found. Fix: `make browser` (apt-get install chromium chromium-driver).")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
@@ -77,11 +81,13 @@ def browser():
 def open_page(browser, url):
     "Load `url`; returns (console errors, failed or outside requests, images that did not load)."
     browser.get_log("browser")  # drop what earlier pages logged
-    if browser.current_url.startswith("http"): browser.execute_script("sessionStorage.clear(); localStorage.clear()")  # no cached fetches
+    # no cached fetches
+    if browser.current_url.startswith("http"): browser.execute_script("sessionStorage.clear(); localStorage.clear()")
     browser.get(url)  # returns once the page has loaded
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     bad_requests = browser.execute_script(
-        "return performance.getEntriesByType('resource').filter(e => (e.responseStatus || 200) >= 400 || !e.name.startsWith(location.origin) && !e.name.startsWith('data:')).map(e => e.name + ' ' + e.responseStatus)")
+        "return performance.getEntriesByType('resource').filter(e => (e.responseStatus || 200) >= 400 || "
+        "!e.name.startsWith(location.origin) && !e.name.startsWith('data:')).map(e => e.name + ' ' + e.responseStatus)")
     broken_images = browser.execute_script(
         "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80))")
     return errors, bad_requests, broken_images
@@ -94,9 +100,11 @@ PROGRESS = re.compile(r"(\d{1,3})%\s*\|[^|\n]*\|\s*(\d+)/(\d+)")
 
 
 def reader_defects(browser) -> list[str]:
-    "What a reader would trip over on the open page: machine paths, stalled progress bars, bad TOC entries, tables wider than the page."
+    """What a reader would trip over on the open page: machine paths, stalled progress bars, bad TOC entries, tables
+    wider than the page."""
     text = browser.find_element("tag name", "article").get_attribute("textContent")
-    defects = [f"machine-local path: ...{text[max(0, m.start() - 40):m.end() + 40]!r}" for m in LOCAL_PATH.finditer(text)]
+    defects = ["machine-local path: "
+               f"...{text[max(0, m.start() - 40):m.end() + 40]!r}" for m in LOCAL_PATH.finditer(text)]
     defects += [f"progress bar stopped at {m[0]!r}" for m in PROGRESS.finditer(text) if m[2] != m[3] or int(m[1]) < 100]
     toc = browser.execute_script(
         "return [...document.querySelectorAll('nav.md-nav--secondary a.md-nav__link')].map(a => a.textContent.trim())")
@@ -105,11 +113,14 @@ def reader_defects(browser) -> list[str]:
         const column = document.querySelector('article').getBoundingClientRect();
         return [...document.querySelectorAll('article table')].map(t => [Math.round(t.getBoundingClientRect().width),
             Math.round(column.width), t.innerText.slice(0, 80)]).filter(([w, c]) => w > c + 1)""")]
-    # a figure drawn wider than the column is shrunk to fit, its labels with it: at most a quarter smaller stays readable.
+    # a figure drawn wider than the column is shrunk to fit, its labels with it: at most a quarter smaller stays
+    # readable.
     # Figures are stored at twice the size they are drawn at (the notebooks' retina format): drawn width = pixels / 2
-    defects += [f"figure drawn {w // 2}px wide in a {c}px column (shown at {2 * c / w:.0%})" for w, c in browser.execute_script("""
+    defects += [f"figure drawn {w // 2}px wide in a {c}px column (shown at {2 * c / w:.0%})"
+                for w, c in browser.execute_script("""
         const column = document.querySelector('article').getBoundingClientRect().width;
-        return [...document.querySelectorAll('article img[src^="data:image"]')].map(i => [i.naturalWidth, Math.round(column)])
+        return [...document.querySelectorAll('article img[src^="data:image"]')]
+            .map(i => [i.naturalWidth, Math.round(column)])
             .filter(([w, c]) => w / 2 > c / 0.75)""")]
     return defects
 
@@ -124,7 +135,8 @@ def screenshot(browser, name):
 
 def test_navigation_follows_the_chapters(server, browser):
     assert open_page(browser, server + "index.html") == ([], [], [])
-    links = browser.execute_script("return [...document.querySelectorAll('nav.md-nav--primary a.md-nav__link')].map(a => a.getAttribute('href'))")
+    links = browser.execute_script("return [...document.querySelectorAll('nav.md-nav--primary a.md-nav__link')].map(a "
+                                   "=> a.getAttribute('href'))")
     pages = [l for l in dict.fromkeys(links) if l and l.endswith(".html")]
     assert pages == ["index.html"] + [page_name(nb) for nb in CHAPTERS], pages
 
@@ -134,8 +146,10 @@ def test_landing_page(server, browser):
     assert (errors, bad, broken) == ([], [], [])
     text = browser.find_element("tag name", "article").text
     assert "The chapters" in text and "Running the course" in text, text[:500]
-    assert not re.search(r"\b(target|bar|not met)\b", text, flags=re.I), "project status belongs in the README, not the course's landing page"
-    for nb in CHAPTERS: assert browser.find_elements("css selector", f"article a[href='{page_name(nb)}']"), page_name(nb)
+    assert not re.search(r"\b(target|bar|not met)\b", text,
+                         flags=re.I), "project status belongs in the README, not the course's landing page"
+    for nb in CHAPTERS:
+        assert browser.find_elements("css selector", f"article a[href='{page_name(nb)}']"), page_name(nb)
     assert browser.find_elements("css selector", "article table"), "no chapter table"
     assert reader_defects(browser) == []
     screenshot(browser, "index.html")
@@ -154,8 +168,9 @@ def test_chapter_page(server, browser, notebook):
     missing = [n for n in exported_names(notebook) if n.lower() not in api]
     assert not missing, f"{name}: no API entry for {missing}"
     for cls in exported_names(notebook, ast.ClassDef):  # a class's entry shows `class Name(`, not `def Name(`
-        signature = browser.execute_script("const h = document.getElementById(arguments[0]); "
-                                           "return h && h.nextElementSibling ? h.nextElementSibling.innerText : ''", cls.lower())
+        signature = browser.execute_script("const h = document.getElementById(arguments[0]); return h && "
+                                           "h.nextElementSibling ? h.nextElementSibling.innerText : ''",
+                                           cls.lower())
         assert signature.startswith(f"class {cls}"), f"{name}: the entry of class {cls} reads {signature[:40]!r}"
     assert browser.find_elements("css selector", "article a[href*='colab.research.google.com']"), "no Colab badge"
     assert reader_defects(browser) == [], name

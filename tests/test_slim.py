@@ -30,16 +30,19 @@ class Unimportable:
     def find_spec(self, name, path=None, target=None):
         if name.partition(".")[0] in HEAVY:
             caller = sys._getframe(2).f_code  # importlib.util.find_spec asks whether it is there: a look, not an import
-            if not (caller.co_name == "find_spec" and "importlib" in caller.co_filename and "util" in caller.co_filename): tried.append(name)
+            from_find_spec = caller.co_name == "find_spec" and "importlib" in caller.co_filename
+            if not (from_find_spec and "util" in caller.co_filename): tried.append(name)
             raise ModuleNotFoundError(f"No module named {{name!r}} (hidden by the test)", name=name)
 sys.meta_path.insert(0, Unimportable())
-atexit.register(lambda: print("HEAVY IMPORTS:", sorted(set(tried) | {{m for m in sys.modules if m.partition(".")[0] in HEAVY}}), file=sys.stderr))
+heavy_loaded = lambda: {{m for m in sys.modules if m.partition(".")[0] in HEAVY}}
+atexit.register(lambda: print("HEAVY IMPORTS:", sorted(set(tried) | heavy_loaded()), file=sys.stderr))
 '''
 CLI = "from emotion_nbdev.cli import main\nsys.exit(main(sys.argv[1:]))\n"
 
 
 def run(code: str, *args, cwd: Path, exports: bool = False) -> subprocess.CompletedProcess:
-    "Run `code` (after PRELUDE) with `args` in a fresh process of the Python under test; unless it `exports`, it tries no heavy import."
+    """Run `code` (after PRELUDE) with `args` in a fresh process of the Python under test; unless it `exports`, it tries
+    no heavy import."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("PYTHONPATH", None)
     # cwd: not the repository, whose emotion_nbdev/ would shadow the installed package of the environment under test
@@ -54,7 +57,8 @@ def cli(*args, cwd: Path, exports: bool = False) -> subprocess.CompletedProcess:
 
 
 def reference(model_dir: Path, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    "(probabilities, truncated) by the previous int8 path's recipe: transformers' tokenizer and padding, batches of 16 by length."
+    """(probabilities, truncated) by the previous int8 path's recipe: transformers' tokenizer and padding, batches of 16
+    by length."""
     from transformers import AutoTokenizer
     from emotion_nbdev.tokenization import length_batches
     tokenizer, max_length = AutoTokenizer.from_pretrained(model_dir), 512
@@ -98,10 +102,10 @@ def test_slim_environment_is_slim(tmp_path):
 
 
 def test_library_matches_previous_path(exported, expected, tmp_path):
-    code = ("import json\nfrom emotion_nbdev.inference import EmotionClassifier\n"
-            "clf = EmotionClassifier(sys.argv[1], backend='onnx')\n"
-            "found = clf.predictions(json.loads(sys.argv[2]), errors='mark')\n"
-            "print(json.dumps({k: [None if v != v else v for v in map(lambda x: x.item() if hasattr(x, 'item') else x, found[k])] for k in found}))\n")
+    code = ("import json\nfrom emotion_nbdev.inference import EmotionClassifier\nclf = EmotionClassifier(sys.argv[1], "
+            "backend='onnx')\nfound = clf.predictions(json.loads(sys.argv[2]), errors='mark')\nprint(json.dumps({k: "
+            "[None if v != v else v for v in map(lambda x: x.item() if hasattr(x, 'item') else x, found[k])] for k in "
+            "found}))\n")
     proc = run(code, exported, json.dumps(TEXTS + [""]), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     found = json.loads(proc.stdout)
@@ -114,15 +118,17 @@ def test_library_matches_previous_path(exported, expected, tmp_path):
     assert "1 text(s) longer than 512 tokens were truncated" in proc.stderr
 
 
-@pytest.mark.parametrize("call", ["clf.predictions(['i am happy', '', None])", "clf.predictions(42)", "clf.classify('  ')",
+@pytest.mark.parametrize("call", ["clf.predictions(['i am happy', '', None])", "clf.predictions(42)",
+                                  "clf.classify('  ')",
                                   "EmotionClassifier(MODEL, backend='onnx', max_length=600)",
                                   "EmotionClassifier(MODEL, backend='onnx', threads=0)"])
 def test_same_checks_and_messages(exported, tmp_path, call):
-    here = dict(clf=EmotionClassifier(exported, backend="onnx"), EmotionClassifier=EmotionClassifier, MODEL=str(exported))
+    here = dict(clf=EmotionClassifier(exported, backend="onnx"), EmotionClassifier=EmotionClassifier,
+                MODEL=str(exported))
     with pytest.raises(Exception) as raised: eval(call, here)
-    code = ("from emotion_nbdev.inference import EmotionClassifier\nMODEL = sys.argv[1]\n"
-            "clf = EmotionClassifier(MODEL, backend='onnx')\n"
-            f"try: {call}\nexcept Exception as e: print(type(e).__name__, e)\n")
+    code = ("from emotion_nbdev.inference import EmotionClassifier\nMODEL = sys.argv[1]\nclf = "
+            f"EmotionClassifier(MODEL, backend='onnx')\ntry: {call}\nexcept Exception as e: print(type(e).__name__, "
+            "e)\n")
     proc = run(code, exported, cwd=tmp_path)
     assert proc.stdout.strip() == f"{type(raised.value).__name__} {raised.value}", proc.stderr
 
@@ -133,8 +139,10 @@ def test_cli_texts(exported, expected, tmp_path):
     rows = proc.stdout.splitlines()
     assert rows[0].split()[:3] == ["text", "label", "score"] and len(rows) == 4
     probs, _ = reference(exported, TEXTS[:3])  # these three texts' own batch: int8 activations are quantized per batch
-    assert [row.split()[-8] for row in rows[1:]] == [expected["names"][i] for i in probs.argmax(axis=1)]  # label, score, 6 classes
-    proc = cli("predict", "--model", exported, "--backend", "onnx", "--output", tmp_path/"out.csv", *TEXTS, cwd=tmp_path)
+    # label, score, 6 classes
+    assert [row.split()[-8] for row in rows[1:]] == [expected["names"][i] for i in probs.argmax(axis=1)]
+    proc = cli("predict", "--model", exported, "--backend", "onnx", "--output", tmp_path/"out.csv", *TEXTS,
+               cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     with open(tmp_path/"out.csv", newline="", encoding="utf-8") as f: out = list(csv.DictReader(f))
     assert [r["text"] for r in out] == TEXTS and [r["label"] for r in out] == expected["labels"]
@@ -148,13 +156,17 @@ def test_cli_file(exported, expected, tmp_path, suffix):
     source = tmp_path/f"tweets{suffix}"
     if suffix == ".txt": source.write_text("\n".join(texts) + "\n", encoding="utf-8")
     elif suffix == ".csv":
-        with open(source, "w", newline="", encoding="utf-8") as f: csv.writer(f).writerows([["id", "text"], *enumerate(texts)])
-    else: source.write_text("".join(json.dumps({"text": t, "id": i}) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
+        with open(source, "w", newline="", encoding="utf-8") as f: csv.writer(f).writerows([["id", "text"],
+            *enumerate(texts)])
+    else: source.write_text("".join(json.dumps({"text": t, "id": i}) + "\n" for i, t in enumerate(texts)),
+                            encoding="utf-8")
     proc = cli("predict", "--model", exported, "--backend", "onnx", "--file", source, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    with open(tmp_path/f"tweets{suffix}.predictions.csv", newline="", encoding="utf-8") as f: out = list(csv.DictReader(f))
+    with open(tmp_path/f"tweets{suffix}.predictions.csv", newline="", encoding="utf-8") as f:
+        out = list(csv.DictReader(f))
     probs, _ = reference(exported, texts)  # its own batches: int8 activations are quantized per batch
-    assert [r["text"] for r in out] == texts and [r["label"] for r in out] == [expected["names"][i] for i in probs.argmax(axis=1)]
+    assert [r["text"] for r in out] == texts and [r["label"] for r in out] == [expected["names"][i]
+                                                                               for i in probs.argmax(axis=1)]
     if suffix != ".txt": assert [r["id"] for r in out] == ["0", "1", "2", "3"]
     np.testing.assert_allclose([[float(r[n]) for n in expected["names"]] for r in out], probs, atol=1e-5)
 
@@ -164,7 +176,8 @@ def test_console_script(exported, expected, tmp_path):
     script = shutil.which("emotion-nbdev", path=str(Path(PYTHON).parent))
     assert script, f"no emotion-nbdev script beside {PYTHON}"
     proc = subprocess.run([script, "predict", "--model", str(exported), "--backend", "onnx", TEXTS[0]], cwd=tmp_path,
-                          capture_output=True, text=True, encoding="utf-8", env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+                          capture_output=True, text=True, encoding="utf-8",
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert proc.returncode == 0, proc.stderr
     probs, _ = reference(exported, TEXTS[:1])
     assert proc.stdout.splitlines()[1].split()[-8] == expected["names"][probs[0].argmax()]
@@ -174,7 +187,8 @@ def test_unexported_model_is_refused_with_the_fix(exported, tmp_path):
     model = model_without_export(exported, tmp_path/"fresh")
     proc = cli("predict", "--model", model, "--backend", "onnx", "i feel great", cwd=tmp_path, exports=True)
     assert proc.returncode == 2, proc.stderr
-    assert "has not been exported yet" in proc.stderr and f"Fix: run `emotion-nbdev export --model {model}`" in proc.stderr
+    assert "has not been exported yet" in proc.stderr and ("Fix: run `emotion-nbdev export --model "
+                                                           f"{model}`") in proc.stderr
     assert "This is a bug" not in proc.stderr and not (model/"onnx").exists()
 
 
@@ -198,8 +212,10 @@ def test_damaged_export_is_refused_with_the_fix(exported, tmp_path, damage):
     if damage == "truncated": int8.write_bytes(int8.read_bytes()[:stat.st_size // 2])
     else: int8.write_bytes(os.urandom(stat.st_size))
     if damage == "garbage, time kept":  # what the record cannot see: ONNX Runtime refuses it, and so do we
-        os.utime(int8, ns=(stat.st_atime_ns, json.loads((model/"onnx"/STAMP_FILE).read_text())["files"][INT8_FILE]["mtime_ns"]))
-    proc = cli("predict", "--model", model, "--backend", "onnx", "i feel great", cwd=tmp_path, exports=damage != "garbage, time kept")
+        os.utime(int8, ns=(stat.st_atime_ns,
+                           json.loads((model/"onnx"/STAMP_FILE).read_text())["files"][INT8_FILE]["mtime_ns"]))
+    proc = cli("predict", "--model", model, "--backend", "onnx", "i feel great", cwd=tmp_path,
+               exports=damage != "garbage, time kept")
     assert proc.returncode == 2, proc.stderr
     assert "This is a bug" not in proc.stderr and "emotion-nbdev export --model" in proc.stderr
     assert ("cannot load" if damage == "garbage, time kept" else "is missing or damaged") in proc.stderr
@@ -217,11 +233,13 @@ def test_default_command_line_uses_the_export(exported, expected, tmp_path):
 
 @pytest.mark.parametrize("job", ["train", "export", "predict --backend torch", "evaluate --backend onnx", "data"])
 def test_jobs_that_need_more_name_what_to_install(exported, tmp_path, job):
-    "Every subcommand this install cannot run exits 2 with one line naming what to install: never a traceback, never 'a bug'."
+    """Every subcommand this install cannot run exits 2 with one line naming what to install: never a traceback, never
+    'a bug'."""
     data = tmp_path/"labelled.csv"
     data.write_text("text,label\ni feel so happy,joy\ni am scared,fear\n", encoding="utf-8")
     command, *options = job.split()
-    args = {"train": ["--data", data, "--output-dir", tmp_path/"new-model"], "export": ["--model", model_without_export(exported, tmp_path/"fresh")],
+    args = {"train": ["--data", data, "--output-dir", tmp_path/"new-model"],
+            "export": ["--model", model_without_export(exported, tmp_path/"fresh")],
             "predict": ["--model", exported, "i feel fine"], "evaluate": ["--model", exported, "--data", data],
             "data": ["--data", data]}[command]
     proc = cli(command, *options, *args, cwd=tmp_path, exports=True)

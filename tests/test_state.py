@@ -1,4 +1,5 @@
-"Issue #21, 'Nothing silent': outputs, locks, resume records, late failures, numbers and streams (library and command line)."
+("Issue #21, 'Nothing silent': outputs, locks, resume records, late failures, numbers and streams (library and command "
+ "line).")
 import csv, errno, io, json, os, re, shutil, socket, subprocess, sys, threading, time
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from emotion_nbdev.inference import EmotionClassifier
 from emotion_nbdev.outputs import DiskFull, InUse, output_lock, write_atomic
 from emotion_nbdev.predict_files import predict_file
 from emotion_nbdev.errors import BadInput, UserError
-from emotion_nbdev.training import RUN_MARKER, train_classifier
+from emotion_nbdev.runs import RUN_MARKER
+from emotion_nbdev.training import train_classifier
 
 from conftest import synthetic_lines
 
@@ -47,7 +49,8 @@ def interrupt_predictions(monkeypatch, after_calls: int):
     monkeypatch.setattr(EmotionClassifier, "predictions", predictions)
 
 
-# 1. Only regular files are ever replaced --------------------------------------------------------------------------------
+# 1. Only regular files are ever replaced
+# --------------------------------------------------------------------------------
 
 def read_fifo(path: Path, into: list):
     thread = threading.Thread(target=lambda: into.append(path.read_text()), daemon=True)
@@ -66,14 +69,16 @@ def test_named_pipe_output_is_written_through_never_replaced(trained_tiny, tmp_p
         assert fifo.is_fifo() and got and got[0].splitlines()[0].startswith("text,label,score")
         assert len(got[0].splitlines()) == 6
     got = []; reader = read_fifo(fifo, got)
-    assert main(["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(fifo), "--overwrite"]) == 0
+    assert main(["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(fifo),
+                 "--overwrite"]) == 0
     reader.join(10)
     assert fifo.is_fifo() and len(got[0].splitlines()) == 6
     got = []; reader = read_fifo(fifo, got)  # texts given as arguments go through the same rule
     assert main(["predict", "--model", str(trained_tiny), "i am happy", "--output", str(fifo), "--overwrite"]) == 0
     reader.join(10)
     assert fifo.is_fifo() and len(got[0].splitlines()) == 2
-    assert not [p for p in tmp_path.iterdir() if p.name not in ("in.txt", "out.fifo")]  # no partial, record or lock beside it
+    # no partial, record or lock beside it
+    assert not [p for p in tmp_path.iterdir() if p.name not in ("in.txt", "out.fifo")]
 
 
 @posix_only
@@ -99,7 +104,8 @@ def test_symlink_output_writes_its_target_and_keeps_the_link(trained_tiny, tmp_p
     assert link.is_symlink() and len(rows_of(target)) == 2
 
 
-# 2. One writer per output at a time -------------------------------------------------------------------------------------
+# 2. One writer per output at a time
+# -------------------------------------------------------------------------------------
 
 HOLD = """
 import sys, time
@@ -115,7 +121,8 @@ def holder():
     "Another process that holds the lock on an output until the test ends."
     procs = []
     def hold(target: Path, inside: bool = False):
-        proc = subprocess.Popen([sys.executable, "-c", HOLD, str(target), "inside" if inside else "beside"], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen([sys.executable, "-c", HOLD, str(target), "inside" if inside else "beside"],
+                                stdout=subprocess.PIPE, text=True)
         procs.append(proc)
         assert proc.stdout.readline().strip() == "locked"
         return proc
@@ -126,7 +133,8 @@ def holder():
 def test_second_predict_run_is_refused_naming_the_first(trained_tiny, tmp_path, holder, capsys):
     source, out = texts_file(tmp_path), tmp_path/"out.csv"
     first = holder(out)
-    with pytest.raises(InUse, match=rf"being written by another run \(pid {first.pid} on {re.escape(socket.gethostname())}, started .*\)\. Fix: wait"):
+    with pytest.raises(InUse, match=rf"being written by another run \(pid {first.pid} on "
+                                    rf"{re.escape(socket.gethostname())}, started .*\)\. Fix: wait"):
         predict_file(source, out, model_dir=trained_tiny, progress=False)
     assert not out.exists() and not out.with_name("out.csv.partial").exists()
     assert main(["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(out), "--resume"]) == 2
@@ -137,8 +145,10 @@ def test_second_predict_run_is_refused_naming_the_first(trained_tiny, tmp_path, 
 
 def test_lock_of_a_dead_run_is_taken_over(trained_tiny, tmp_path, logged):
     source, out = texts_file(tmp_path), tmp_path/"out.csv"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
-    (tmp_path/"out.csv.lock").write_text(json.dumps(dict(pid=int(dead), host=socket.gethostname(), started="earlier", command="x")))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    (tmp_path/"out.csv.lock").write_text(json.dumps(dict(pid=int(dead), host=socket.gethostname(), started="earlier",
+                                                         command="x")))
     predict_file(source, out, model_dir=trained_tiny, progress=False)
     assert len(rows_of(out)) == 31 and not (tmp_path/"out.csv.lock").exists()
     assert any("taking over the lock" in m and f"pid {dead}" in m for m in logged)
@@ -150,11 +160,13 @@ def test_second_training_run_is_refused_before_any_work(carer_dir, tiny_model_di
     with pytest.raises(InUse, match=f"pid {first.pid}"):
         train_classifier(load_emotions(carer_dir), str(tiny_model_dir), out, epochs=1, batch_size=16, disable_tqdm=True)
     assert sorted(p.name for p in out.iterdir()) == ["emotion_nbdev_run.lock"]  # nothing written
-    assert main(["train", "--data", str(carer_dir), "--checkpoint", str(tiny_model_dir), "--output-dir", str(out), "--epochs", "1"]) == 2
+    assert main(["train", "--data", str(carer_dir), "--checkpoint", str(tiny_model_dir), "--output-dir", str(out),
+                 "--epochs", "1"]) == 2
     assert "being written by another run" in one_error_line(capsys, "train")
 
 
-# 3. Every record a resume trusts carries what it depends on --------------------------------------------------------------
+# 3. Every record a resume trusts carries what it depends on
+# --------------------------------------------------------------
 
 @pytest.fixture
 def reordered(trained_tiny, tmp_path):
@@ -163,7 +175,8 @@ def reordered(trained_tiny, tmp_path):
     shutil.copytree(trained_tiny, other)
     config = json.loads((other/"config.json").read_text())
     names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))][::-1]
-    config["id2label"], config["label2id"] = {str(i): n for i, n in enumerate(names)}, {n: i for i, n in enumerate(names)}
+    config["id2label"], config["label2id"] = {str(i): n for i, n in enumerate(names)}, {n: i
+                                                                                        for i, n in enumerate(names)}
     (other/"config.json").write_text(json.dumps(config))
     return other
 
@@ -180,7 +193,8 @@ def test_predict_resume_with_another_model_is_refused(trained_tiny, reordered, t
     assert main(["predict", "--model", str(reordered), "--file", str(source), "--output", str(out), "--resume"]) == 2
     line = one_error_line(capsys, "predict")
     assert f"--model {trained_tiny.resolve()}" in line and "--overwrite to start again" in line
-    assert main(["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(out), "--resume", "--backend", "onnx"]) == 2
+    assert main(["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(out), "--resume",
+                 "--backend", "onnx"]) == 2
     assert "--backend torch (now 'onnx')" in one_error_line(capsys, "predict")
     assert main(["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(out), "--resume"]) == 0
     rows = rows_of(out)
@@ -190,7 +204,8 @@ def test_predict_resume_with_another_model_is_refused(trained_tiny, reordered, t
 def test_predict_resume_with_another_input_is_refused(trained_tiny, tmp_path, monkeypatch):
     source, out = texts_file(tmp_path), tmp_path/"out.csv"
     interrupt_predictions(monkeypatch, after_calls=1)
-    with pytest.raises(KeyboardInterrupt): predict_file(source, out, model_dir=trained_tiny, chunk_size=10, progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        predict_file(source, out, model_dir=trained_tiny, chunk_size=10, progress=False)
     monkeypatch.undo()
     texts_file(tmp_path, 40)
     with pytest.raises(BadInput, match="it was started with the input .* as it was then"):
@@ -203,7 +218,8 @@ def test_interrupted_overwrite_run_resumes_with_resume_alone(trained_tiny, tmp_p
     source, out = texts_file(tmp_path), tmp_path/"out.csv"
     out.write_text("an earlier result\n")
     interrupt_predictions(monkeypatch, after_calls=0)  # Ctrl-C before the first chunk is written
-    assert main(["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(out), "--overwrite"]) == 130
+    assert main(["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(out),
+                 "--overwrite"]) == 130
     assert "interrupted; --resume continues where it stopped" in one_error_line(capsys, "predict")
     monkeypatch.undo()
     assert out.read_text() == "an earlier result\n"  # replaced only once the new one is whole
@@ -224,13 +240,15 @@ class StopAt(TrainerCallback):
 def test_train_resume_checks_data_and_recipe(carer_dir, tiny_model_dir, trained_tiny, tmp_path, capsys):
     out = tmp_path/"run"
     shutil.copytree(trained_tiny, out)  # a finished run of ours, then an --overwrite run of it stopped at step 7 of 12
-    run = dict(checkpoint=str(tiny_model_dir), output_dir=out, epochs=2, batch_size=16, learning_rate=1e-3, disable_tqdm=True)
+    run = dict(checkpoint=str(tiny_model_dir), output_dir=out, epochs=2, batch_size=16, learning_rate=1e-3,
+               disable_tqdm=True)
     with pytest.raises(KeyboardInterrupt):
         train_classifier(load_emotions(carer_dir), overwrite=True, callbacks=[StopAt(7)], **run)
     other = tmp_path/"other"; other.mkdir()
     for name, n, offset in (("train.txt", 16, 7), ("val.txt", 4, 107), ("test.txt", 4, 207)):
         (other/name).write_text("\n".join(synthetic_lines(n, offset)) + "\n")
-    with pytest.raises(BadInput, match=r"Cannot resume .*: it was started with other data .*Fix: run again with those settings"):
+    with pytest.raises(BadInput, match=r"Cannot resume .*: it was started with other data .*Fix: run again with those "
+                                       r"settings"):
         train_classifier(load_emotions(other), resume=True, **run)
     with pytest.raises(BadInput, match=r"it was started with epochs=2 \(now 3\)"):
         train_classifier(load_emotions(carer_dir), resume=True, **{**run, "epochs": 3})
@@ -238,25 +256,30 @@ def test_train_resume_checks_data_and_recipe(carer_dir, tiny_model_dir, trained_
     binary.write_text("text,label\n" + "".join(f"i feel so {w} {i},{w}\n" for i in range(20) for w in ("happy", "sad")))
     with pytest.raises(BadInput, match=r"it was started with other data .*; the labels \['sadness'"):
         train_classifier(load_emotions(binary), resume=True, **run)
-    cli = ["train", "--data", str(carer_dir), "--checkpoint", str(tiny_model_dir), "--output-dir", str(out), "--batch-size", "16",
+    cli = ["train", "--data", str(carer_dir), "--checkpoint", str(tiny_model_dir), "--output-dir", str(out),
+           "--batch-size", "16",
            "--learning-rate", "1e-3", "--resume"]
     assert main(cli + ["--epochs", "3"]) == 2
     assert "--epochs 2 (now 3)" in one_error_line(capsys, "train")
     assert json.loads((out/RUN_MARKER).read_text())["state"] == "running" and (out/"checkpoint-6").is_dir()
-    metrics = train_classifier(load_emotions(carer_dir), resume=True, **run)  # the interrupted --overwrite run, continued
-    assert Path(metrics["resumed_from"]).name == "checkpoint-6" and [h["epoch"] for h in metrics["history"]] == [1.0, 2.0]
+    # the interrupted --overwrite run, continued
+    metrics = train_classifier(load_emotions(carer_dir), resume=True, **run)
+    assert Path(metrics["resumed_from"]).name == "checkpoint-6" and [h["epoch"] for h in metrics["history"]] == [1.0,
+        2.0]
     assert json.loads((out/"metrics.json").read_text())["recipe"]["epochs"] == 2 and not list(out.glob("checkpoint-*"))
     with pytest.raises(BadInput, match="holds a finished run: nothing to resume. Fix: overwrite=True"):
         train_classifier(load_emotions(carer_dir), resume=True, **run)
 
 
-# 4. A run that fails late keeps what it finished; a full disk says so ----------------------------------------------------
+# 4. A run that fails late keeps what it finished; a full disk says so
+# ----------------------------------------------------
 
 def test_late_malformed_row_keeps_the_rows_before_it(trained_tiny, tmp_path, capsys):
     source, out = tmp_path/"in.jsonl", tmp_path/"out.csv"
     lines = [json.dumps({"id": i, "text": f"i feel fine {i}"}) for i in range(40)]
     source.write_text("\n".join(lines[:25] + ["{not json"] + lines[25:]) + "\n")
-    with pytest.raises(BadInput, match=r"line 26: not valid JSON .*The 25 predictions before it are kept in .*out\.csv\.partial"):
+    with pytest.raises(BadInput, match=r"line 26: not valid JSON .*The 25 predictions before it are kept in "
+                                       r".*out\.csv\.partial"):
         predict_file(source, out, model_dir=trained_tiny, chunk_size=10, progress=False)
     assert len(rows_of(tmp_path/"out.csv.partial")) == 26 and (tmp_path/"out.csv.partial.json").exists()
     cli = ["predict", "--model", str(trained_tiny), "--file", str(source), "--output", str(out)]
@@ -293,7 +316,8 @@ def full_disk_at(monkeypatch, call: int):
 def test_full_disk_while_predicting_keeps_a_resumable_partial(trained_tiny, tmp_path, monkeypatch, capsys):
     source, out = texts_file(tmp_path, 50), tmp_path/"out.csv"
     full_disk_at(monkeypatch, 6)  # header, record, chunk 1, record, chunk 2, its record: full
-    with pytest.raises(DiskFull, match=r"No space left for .*out\.csv\.partial .*The 10 predictions written are kept .* Fix: free some space, then resume=True"):
+    with pytest.raises(DiskFull, match=r"No space left for .*out\.csv\.partial .*The 10 predictions written are kept "
+                                       r".* Fix: free some space, then resume=True"):
         predict_file(source, out, model_dir=trained_tiny, chunk_size=10, progress=False)
     assert len(rows_of(tmp_path/"out.csv.partial")) == 11  # cut back to what the record says
     assert json.loads((tmp_path/"out.csv.partial.json").read_text())["rows_written"] == 10
@@ -318,11 +342,12 @@ def test_write_atomic_on_a_full_disk_keeps_the_old_file(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_full_disk_while_saving_the_model_then_resume(carer_dir, tiny_model_dir, tmp_path, monkeypatch, capsys):
-    import emotion_nbdev.training as training
+    import emotion_nbdev.runs as runs
     out = tmp_path/"run"
-    monkeypatch.setattr(training, "_save_model", lambda *a: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
-    cli = ["train", "--data", str(carer_dir), "--checkpoint", str(tiny_model_dir), "--output-dir", str(out), "--epochs", "1",
-           "--batch-size", "16", "--learning-rate", "1e-3"]
+    full = OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(runs, "_save_model", lambda *a: (_ for _ in ()).throw(full))
+    cli = ["train", "--data", str(carer_dir), "--checkpoint", str(tiny_model_dir), "--output-dir", str(out),
+           "--epochs", "1", "--batch-size", "16", "--learning-rate", "1e-3"]
     assert main(cli) == 2
     line = one_error_line(capsys, "train")
     assert "No space left" in line and "saving the final model" in line and "--resume" in line
@@ -332,15 +357,19 @@ def test_full_disk_while_saving_the_model_then_resume(carer_dir, tiny_model_dir,
     assert (out/"metrics.json").exists() and (out/"model.safetensors").exists() and not list(out.glob("checkpoint-*"))
 
 
-# 5. Numbers checked where they enter ------------------------------------------------------------------------------------
+# 5. Numbers checked where they enter
+# ------------------------------------------------------------------------------------
 
 @pytest.mark.slow
 def test_diverging_training_stops_and_saves_nothing_final(carer_dir, tiny_model_dir, tmp_path, capsys):
     out = tmp_path/"run"
-    with pytest.raises(BadInput, match=r"Training diverged: the training loss became nan at step \d+.*learning_rate=1e\+09.*Fix: a smaller"):
-        train_classifier(load_emotions(carer_dir), str(tiny_model_dir), out, epochs=1, batch_size=16, learning_rate=1e9, disable_tqdm=True)
+    with pytest.raises(BadInput, match=r"Training diverged: the training loss became nan at step "
+                                       r"\d+.*learning_rate=1e\+09.*Fix: a smaller"):
+        train_classifier(load_emotions(carer_dir), str(tiny_model_dir), out, epochs=1, batch_size=16, learning_rate=1e9,
+                         disable_tqdm=True)
     assert not (out/"model.safetensors").exists() and not (out/"metrics.json").exists()
-    assert main(["train", "--data", str(carer_dir), "--checkpoint", str(tiny_model_dir), "--output-dir", str(tmp_path/"cli"),
+    assert main(["train", "--data", str(carer_dir), "--checkpoint", str(tiny_model_dir), "--output-dir",
+                 str(tmp_path/"cli"),
                  "--epochs", "1", "--batch-size", "16", "--learning-rate", "1e9"]) == 2
     assert "--learning-rate" in one_error_line(capsys, "train")
     assert not (tmp_path/"cli"/"model.safetensors").exists()
@@ -365,8 +394,10 @@ def test_training_numbers_are_checked_where_they_enter(carer_dir, tiny_model_dir
     assert not (tmp_path/"run").exists()
 
 
-@pytest.mark.parametrize("flags", [["--epochs", "inf"], ["--epochs", "nan"], ["--epochs", "0"], ["--learning-rate", "-1"],
-                                   ["--batch-size", "0"], ["--batch-size", "1e3"], ["--max-length", "-5"], ["--seed", "-1"]])
+@pytest.mark.parametrize("flags", [["--epochs", "inf"], ["--epochs", "nan"], ["--epochs", "0"],
+                                   ["--learning-rate", "-1"],
+                                   ["--batch-size", "0"], ["--batch-size", "1e3"], ["--max-length", "-5"],
+                                   ["--seed", "-1"]])
 def test_cli_number_errors_are_one_line(flags, capsys):
     assert main(["train", *flags]) == 2
     line = one_error_line(capsys, "train")
@@ -385,7 +416,8 @@ def test_predict_numbers_are_checked_where_they_enter(trained_tiny, tmp_path, se
     assert [p.name for p in tmp_path.iterdir()] == ["in.txt"]
 
 
-# 6. Unix habits ----------------------------------------------------------------------------------------------------------
+# 6. Unix habits
+# ----------------------------------------------------------------------------------------------------------
 
 def test_file_dash_reads_standard_input(trained_tiny, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"i am so happy\ni am so sad\n")))
@@ -403,7 +435,8 @@ def test_file_dash_reads_standard_input(trained_tiny, monkeypatch, capsys):
 
 @posix_only
 def test_a_named_pipe_is_read_like_standard_input(trained_tiny, tmp_path):
-    "`--file <(zcat tweets.txt.gz)` gives a pipe: it is read whole (its name tells its format), never taken for a missing file."
+    """`--file <(zcat tweets.txt.gz)` gives a pipe: it is read whole (its name tells its format), never taken for a
+    missing file."""
     fifo, out = tmp_path/"tweets.csv", tmp_path/"out.csv"
     os.mkfifo(fifo)
     threading.Thread(target=lambda: fifo.write_text("id,text\n1,i am so happy\n2,i am so sad\n"), daemon=True).start()
@@ -428,15 +461,18 @@ def test_output_dash_writes_only_the_csv_to_standard_output(trained_tiny, tmp_pa
     assert "nothing to resume" in one_error_line(capsys, "predict")
 
 
-# The command line: the user's problems exit 2, bugs exit 1 --------------------------------------------------------------
+# The command line: the user's problems exit 2, bugs exit 1
+# --------------------------------------------------------------
 
 def test_a_defect_reads_as_a_bug_not_as_bad_input(monkeypatch, capsys):
     import emotion_nbdev.cli as cli
-    for error in (KeyError("label"), TypeError("unsupported operand"), RuntimeError("size mismatch"), ValueError("bad value")):
+    for error in (KeyError("label"), TypeError("unsupported operand"), RuntimeError("size mismatch"),
+                  ValueError("bad value")):
         monkeypatch.setattr(cli, "data_report", lambda *a, error=error, **k: (_ for _ in ()).throw(error))
         assert main(["data"]) == 1
         line = one_error_line(capsys, "data")
-        assert type(error).__name__ in line and "This is a bug: please report it" in line and "emotion-nbdev --debug data" in line
+        assert type(error).__name__ in line and "This is a bug: please report it" in line and ("emotion-nbdev --debug "
+                                                                                               "data") in line
     for error in (BadInput("bad row. Fix: this."), PermissionError(13, "Permission denied", "x.csv")):
         monkeypatch.setattr(cli, "data_report", lambda *a, error=error, **k: (_ for _ in ()).throw(error))
         assert main(["data"]) == 2

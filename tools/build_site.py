@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT/"_site_src"
 CSS = ROOT/"tools"/"site.css"  # the site's own styles, beside the theme's
 CELL_KEYS = {"code": {"cell_type", "id", "metadata", "source", "outputs", "execution_count"},
-             "markdown": {"cell_type", "id", "metadata", "source", "attachments"}, "raw": {"cell_type", "id", "metadata", "source", "attachments"}}
+             "markdown": {"cell_type", "id", "metadata", "source", "attachments"},
+             "raw": {"cell_type", "id", "metadata", "source", "attachments"}}
 WIDGET_VIEW, WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json"
 
 
@@ -55,7 +56,8 @@ def _directives(source: str) -> tuple[dict, str]:
 
 
 def _page_links(markdown: str) -> str:
-    "Links between notebooks (`03_features.ipynb#x`, which work in Jupyter and on GitHub) -> the site's pages (`features.html#x`)."
+    """Links between notebooks (`03_features.ipynb#x`, which work in Jupyter and on GitHub) -> the site's pages
+    (`features.html#x`)."""
     return re.sub(r"\]\((?:\d+_)?(\w+)\.ipynb(#[^)]*)?\)", lambda m: f"]({m[1]}.html{m[2] or ''})", markdown)
 
 
@@ -67,11 +69,13 @@ def _progress_text(model_id: str, state: dict) -> str | None:
     description, bar, stats = parts
     total, value = bar.get("max") or 0, bar.get("value") or 0
     filled = int(10 * value / total) if total else 0
-    return html.unescape(f"{description.get('value', '')}|{'█' * filled}{' ' * (10 - filled)}| {stats.get('value', '')}")
+    return html.unescape(f"{description.get('value', '')}|{'█' * filled}{' ' * (10 - filled)}| "
+                         f"{stats.get('value', '')}")
 
 
 def _plain_headings(markdown: str) -> str:
-    "Headings without inline-code backticks: the table of contents drops code, so '## `predict`: lists' became ': lists'."
+    """Headings without inline-code backticks: the table of contents drops code, so '## `predict`: lists' became ':
+    lists'."""
     return re.sub(r"^(#{1,6} .*)$", lambda m: m[1].replace("`", ""), markdown, flags=re.M)
 
 
@@ -130,20 +134,24 @@ def stage_notebook(path: Path, out_dir: Path) -> tuple[str, str]:
         if str(found.get("echo", "")).lower() == "false" or not cell.source.strip():
             cell.metadata.setdefault("tags", []).append("remove_input")
         # eval: false cells never run in the tested notebook, so what they show would be left over from elsewhere
-        if str(found.get("output", "")).lower() == "false" or str(found.get("eval", "")).lower() == "false": cell.outputs = []
+        if str(found.get("output", "")).lower() == "false" or str(found.get("eval",
+                                                                            "")).lower() == "false": cell.outputs = []
         for output in cell.outputs:
             data = output.get("data", {})
             view = data.get(WIDGET_VIEW)
             if view and (text := _progress_text(view["model_id"], widget_state)) is not None:
                 output["data"] = {"text/plain": text}
-            if "text/markdown" in data: data["text/markdown"] = _page_links(_class_signatures(data["text/markdown"], classes))
+            if "text/markdown" in data: data["text/markdown"] = _page_links(_class_signatures(data["text/markdown"],
+                classes))
             if output.get("output_type") == "stream": output["text"] = _terminal_text(output["text"])
         cells.append(cell)
     title = front.get("title") or path.stem
     heading = f"# {title}" + (f"\n\n> {front['description']}" if front.get("description") else "")
-    if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("# "): cells.pop(0)  # the title, repeated
+    # the title, repeated
+    if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("# "): cells.pop(0)
     nb.cells = [nbformat.v4.new_markdown_cell(heading), *cells]
-    for i, cell in enumerate(nb.cells): cell.id = f"cell-{i}"  # nbdev's inserted cells get random ids: keep rebuilds identical
+    # nbdev's inserted cells get random ids: keep rebuilds identical
+    for i, cell in enumerate(nb.cells): cell.id = f"cell-{i}"
     nb.metadata.pop("widgets", None)
     page = Path(front.get("output-file", path.stem + ".html")).with_suffix(".ipynb").name
     nbformat.write(nb, out_dir/page)

@@ -2,7 +2,7 @@
 
     python tools/colab.py sync-cells            # write INSTALL_CELL into every chapter (nbs/[0-9]*.ipynb)
     python tools/colab.py sync-cells --check    # exit 1 naming the chapters whose install cell differs
-    python tools/colab.py preinstalled REPORT CONSTRAINTS  # the pins of CONSTRAINTS that a `pip --report` REPORT installs
+    python tools/colab.py preinstalled REPORT CONSTRAINTS  # the pins of CONSTRAINTS a `pip --report` REPORT installs
     python tools/colab.py try-cell DIR          # run the install script's command on this checkout, with this
                                                 # interpreter's pip (its files in DIR): exit 1 naming each installed
                                                 # package it changes
@@ -29,7 +29,7 @@ INSTALL_CELL = f'''\
 # On Colab: install this course's package, keeping every package Colab already has (no restart). Elsewhere: nothing.
 import sys
 if "google.colab" in sys.modules:
-    !curl -fsSL {REPO_URL.replace("github.com", "raw.githubusercontent.com")}/main/{SCRIPT} -o /tmp/colab_install.py
+    !curl -fsSL -o /tmp/colab_install.py {REPO_URL.replace("github.com", "raw.githubusercontent.com")}/main/{SCRIPT}
     %run /tmp/colab_install.py'''
 
 
@@ -37,19 +37,22 @@ def chapters()->list[Path]: return sorted((ROOT/"nbs").glob("[0-9]*.ipynb"))
 
 
 def install_cell_index(cells:list)->int|None:
-    "Index of the install cell: the first code cell that runs the install script (or, in an older notebook, `%pip install`)."
+    """Index of the install cell: the first code cell that runs the install script (or, in an older notebook, `%pip
+    install`)."""
     return next((i for i, c in enumerate(cells) if c["cell_type"] == "code"
                  and ("colab_install.py" in "".join(c["source"]) or "%pip install" in "".join(c["source"]))), None)
 
 
 def synced(nb:dict)->dict:
-    "`nb` with INSTALL_CELL as its install cell (put right after the Colab badge when it has none); ids and metadata kept."
+    """`nb` with INSTALL_CELL as its install cell (put right after the Colab badge when it has none); ids and metadata
+    kept."""
     cells, i = nb["cells"], install_cell_index(nb["cells"])
     if i is None:
         badge = next((j for j, c in enumerate(cells) if "colab.research.google.com" in "".join(c["source"])), None)
         if badge is None: raise ValueError("no install cell, and no Colab badge cell to put one after")
         i = badge + 1
-        cells.insert(i, {"cell_type": "code", "execution_count": None, "id": secrets.token_hex(4), "metadata": {}, "outputs": [], "source": []})
+        cells.insert(i, {"cell_type": "code", "execution_count": None, "id": secrets.token_hex(4), "metadata": {},
+                         "outputs": [], "source": []})
     cells[i].update(execution_count=None, outputs=[], source=INSTALL_CELL.splitlines(keepends=True))
     return nb
 
@@ -59,14 +62,16 @@ def sync_cells(check:bool):
     stale, no_place = [], []
     for path in chapters():
         text, name = path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))
-        try: new = json.dumps(synced(json.loads(text)), sort_keys=True, indent=1, ensure_ascii=False) + "\n"  # nbformat's layout
+        # nbformat's layout
+        try: new = json.dumps(synced(json.loads(text)), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
         except ValueError: no_place.append(name); continue
         if new == text: continue
         stale.append(name)
         if not check: path.write_text(new, encoding="utf-8")
     problems = [f"no install cell, and no Colab badge cell to put one after, in: {', '.join(no_place)}. Fix: give each "
                 "the badge (a markdown cell linking to colab.research.google.com)"] if no_place else []
-    if check and stale: problems.append(f"install cell differs from tools/colab.py's INSTALL_CELL in: {', '.join(stale)}. "
+    if check and stale:
+        problems.append(f"install cell differs from tools/colab.py's INSTALL_CELL in: {', '.join(stale)}. "
                                         "Fix: python tools/colab.py sync-cells")
     if not check and stale: print(f"updated the install cell of {len(stale)} chapters: {', '.join(stale)}")
     if problems: sys.exit("\n".join(problems))
@@ -117,14 +122,17 @@ def try_cell(work:Path):
     report = work/"install-cell.json"
     pip = [sys.executable, "-m", "pip", *args]
     if subprocess.run([*pip, "--dry-run", "--report", str(report)]).returncode:
-        sys.exit("pip cannot install the package while keeping every preinstalled version (its message above). Fix: give "
-                 "the package (pyproject.toml) floors that Colab's versions meet, then `make colab`.")
-    wanted = {norm(item["metadata"]["name"]): item["metadata"]["version"] for item in json.loads(report.read_text())["install"]}
+        sys.exit("pip cannot install the package while keeping every preinstalled version (its message above). Fix: "
+                 "give the package (pyproject.toml) floors that Colab's versions meet, then `make colab`.")
+    wanted = {norm(item["metadata"]["name"]): item["metadata"]["version"]
+              for item in json.loads(report.read_text())["install"]}
     changes = [f"{name} {before[name]} -> {version}" for name, version in sorted(wanted.items()) if name in before]
     adds = [f"{name}=={version}" for name, version in sorted(wanted.items()) if name not in before]
-    print(f"dry run: changes {len(changes)} of the {len(before)} packages installed; adds {len(adds)}: {', '.join(adds)}")
+    print(f"dry run: changes {len(changes)} of the {len(before)} packages installed; adds {len(adds)}: "
+          f"{', '.join(adds)}")
     if changes: sys.exit("the install cell would replace preinstalled packages: " + ", ".join(changes) +
-                         ". Fix: give the package (pyproject.toml) floors that Colab's versions meet, then `make colab`.")
+                         ". Fix: give the package (pyproject.toml) floors that Colab's versions meet, then `make "
+                         "colab`.")
     subprocess.run(pip, check=True)
     after = installed()
     moved = [f"{name} {version} -> {after.get(name)}" for name, version in before.items() if after.get(name) != version]
@@ -160,7 +168,8 @@ def runtime_closure(python:str)->dict:
         if (key, extras) in seen: continue
         seen.add((key, extras))
         closure[key] = colab[key].split("==")[1] if key in colab else here.get(key)
-        if closure[key] is None: sys.exit(f"{name}: needed on Colab's Python {python}, neither on Colab nor installed here")
+        if closure[key] is None:
+            sys.exit(f"{name}: needed on Colab's Python {python}, neither on Colab nor installed here")
         try: requires = distribution(name).requires or []
         except PackageNotFoundError: continue  # a dependency on Colab's Python only: its own are not walked
         for req in map(Requirement, requires):  # the package's extras (course, test, dev) stay out: `extra` is ""
@@ -173,7 +182,8 @@ def runtime_closure(python:str)->dict:
 def pypi_files(name:str, version:str)->list[dict]:
     "The files PyPI holds for `name` `version` (its JSON API; the project's page when the release's page is missing)."
     def get(url):
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "emotion-nbdev-ci"}), timeout=120) as r:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "emotion-nbdev-ci"}),
+                                    timeout=120) as r:
             return json.load(r)
     try: return get(f"https://pypi.org/pypi/{name}/{version}/json")["urls"]
     except urllib.error.HTTPError as e:
@@ -198,7 +208,8 @@ def wheels():
     def wheel_for(item):
         "(name, release, the wheel pip would pick for Colab, or None)"
         name, version = item
-        release, best = version.split("+")[0], None  # Colab's local builds (torch 2.11.0+cu128) are that release on PyPI
+        # Colab's local builds (torch 2.11.0+cu128) are that release on PyPI
+        release, best = version.split("+")[0], None
         for f in pypi_files(name, release):
             if not f["filename"].endswith(".whl"): continue
             if not SpecifierSet(f.get("requires_python") or "").contains(python, prereleases=True): continue

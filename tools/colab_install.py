@@ -1,6 +1,7 @@
 """Install this course's package on Colab without replacing any package Colab preinstalls.
 
-Every chapter's first cell fetches this file and runs it (`%run`). Every package the runtime already has goes to pip as a
+Every chapter's first cell fetches this file and runs it (`%run`). Every package the runtime already has goes to pip as
+a
 constraint at the version installed now, so pip only adds what Colab lacks (the package itself, ONNX, ONNX Runtime...)
 and replaces nothing (torch, numpy, pandas, the kernel...): no restart. `tools/colab.py try-cell` runs the same install
 on a copy of Colab's runtime in CI.
@@ -42,7 +43,8 @@ def main(package:str=PACKAGE):
     preinstalled = installed()
     subprocess.run([sys.executable, "-m", "pip", *pip_args(constraints_file(preinstalled), package)])
     now = installed()
-    replaced = [f"{name} {version} -> {now.get(name)}" for name, version in preinstalled.items() if now.get(name) != version]
+    replaced = [f"{name} {version} -> {now.get(name)}"
+                for name, version in preinstalled.items() if now.get(name) != version]
     if "emotion-nbdev" not in now: print("The install failed (pip says why above); the chapters need it.")
     elif replaced: print("pip replaced preinstalled packages:", ", ".join(replaced) + ".",
                          "Restart the session (Runtime > Restart session), then run this notebook again from the top.")

@@ -24,7 +24,8 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = dict(nbs_path="nbs", tst_flags="notest", recursive=True, cell_timeout=600)  # nbdev's, for keys not set
-LEADING = re.compile(r"^(\s*#\s*\||\s*%%\w+|\s*$)")  # directive, cell magic or blank: the lines directives are read from
+# directive, cell magic or blank: the lines directives are read from
+LEADING = re.compile(r"^(\s*#\s*\||\s*%%\w+|\s*$)")
 
 
 def nbdev_config()->dict:
@@ -67,7 +68,8 @@ def markdown_frontmatter(text:str)->dict:
 
 
 def frontmatter(nb)->dict:
-    "fastcore's `nb_frontmatter`: the notebook's `nbdev` metadata, then its first markdown cell, then its first raw cell."
+    """fastcore's `nb_frontmatter`: the notebook's `nbdev` metadata, then its first markdown cell, then its first raw
+    cell."""
     found = dict(nb.metadata.get("nbdev") or {})
     markdown = next((c for c in nb.cells if c.cell_type == "markdown"), None)
     raw = next((c for c in nb.cells if c.cell_type == "raw"), None)
@@ -102,8 +104,10 @@ def truthy(value)->bool:
 def cells_to_run(nb, skip_flags:set)->list|None:
     "(index, cell) of the cells nbdev-test runs, or None when it skips the whole notebook."
     fm = frontmatter(nb)
-    if truthy(fm.get("skip_exec", False)) or nb.metadata.get("kernelspec", {}).get("language", "python") != "python": return None
-    default_eval = {True: True, "true": True, "True": True, False: False, "false": False, "False": False}.get(fm.get("eval"), True)
+    if truthy(fm.get("skip_exec", False)) or nb.metadata.get("kernelspec", {}).get("language", "python") != "python":
+        return None
+    default_eval = {True: True, "true": True, "True": True, False: False, "false": False,
+                    "False": False}.get(fm.get("eval"), True)
     own = {i: directives(c) for i, c in enumerate(nb.cells)}
     flags = dict(own)  # for flags, the notebook's `nbdev` metadata counts as its first code cell's (not for `eval`)
     first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
@@ -140,16 +144,19 @@ def run_notebook(path:Path, skip_flags:set, timeout:int|None)->tuple:
     run = nbformat.v4.new_notebook(metadata=nb.metadata, cells=[nbformat.v4.new_code_cell(setup)] +
                                    [nbformat.v4.new_code_cell(without_leading_comments(c.source)) for _, c in selected])
     current = [0]
-    client = NotebookClient(run, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+    client = NotebookClient(run, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}},
                             on_cell_start=lambda cell, cell_index: current.__setitem__(0, cell_index))
     try: client.execute()
     except Exception as e:
-        index, cell = selected[current[0] - 1] if current[0] else ("(setup)", nbformat.v4.new_code_cell(setup, id="setup"))
+        index, cell = selected[current[0] - 1] if current[0] else ("(setup)",
+                                                                   nbformat.v4.new_code_cell(setup, id="setup"))
         outputs = run.cells[current[0]].get("outputs", [])
-        error = "\n".join("\n".join(o.traceback) for o in outputs if o.output_type == "error") or f"{type(e).__name__}: {e}"
+        error = "\n".join("\n".join(o.traceback) for o in outputs
+                          if o.output_type == "error") or f"{type(e).__name__}: {e}"
         error = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", error)
-        return False, time.time() - start, (f"{'=' * 80}\n{shown(path)}: cell {index} (id {cell.get('id')}) failed. Its source:\n"
-                                            f"{cell.source}\n{'-' * 80}\n{error}\n")
+        return False, time.time() - start, (f"{'=' * 80}\n{shown(path)}: cell {index} (id {cell.get('id')}) failed. "
+                                            f"Its source:\n{cell.source}\n{'-' * 80}\n{error}\n")
     return True, time.time() - start, ""
 
 
@@ -161,7 +168,8 @@ def main():
     args = parser.parse_args()
     config = nbdev_config()
     if config.get("test_setup"): sys.exit("pyproject.toml sets nbdev's `test_setup`, which this runner does not do")
-    skip_flags = set(config["tst_flags"].split() if isinstance(config["tst_flags"], str) else config["tst_flags"]) - set(args.flags.split())
+    skip_flags = set(config["tst_flags"].split() if isinstance(config["tst_flags"],
+                                                               str) else config["tst_flags"]) - set(args.flags.split())
     files = notebooks(args.paths, config)
     if not files: sys.exit("no notebooks to run")
     workers = args.n_workers if args.n_workers is not None else 0 if len(files) == 1 else min(os.cpu_count(), 8)
@@ -176,11 +184,13 @@ def main():
         write_kernel_spec(Path(specs)/"kernels"/"python3")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [specs, os.environ.get("JUPYTER_PATH")]))
         runs = (pool.map if workers else map)(run_notebook, files, [skip_flags]*len(files), [timeout]*len(files))
-        for path, (passed, seconds, report) in zip(files, runs):  # in order, each as soon as it and those before are done
+        # in order, each as soon as it and those before are done
+        for path, (passed, seconds, report) in zip(files, runs):
             print(f"{'ok  ' if passed else 'FAIL'} {shown(path)} ({seconds:.0f} s)", flush=True)
             if report: sys.stderr.write(report)
             results.append((path, passed))
-    if failed := [path.name for path, passed in results if not passed]: sys.exit(f"notebooks failed: {', '.join(failed)}")
+    if failed := [path.name for path, passed in results if not passed]: sys.exit("notebooks failed: "
+                                                                                 f"{', '.join(failed)}")
     print("Success.")
 
 
