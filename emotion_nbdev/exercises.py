@@ -32,8 +32,8 @@ class NotYet(Exception):
     def __init__(self, problem:str, hint:str):
         super().__init__(f"{problem} — hint: {hint}"); self.problem, self.hint = problem, hint
 
-NOT_ANSWERED = ("… not answered yet: put your answer in place of `None` in the exercise's cell, run it, then run the "
-                "check again.")
+NOT_ANSWERED = ("… not answered yet: replace `None` with your answer, then run the cell again (and the check below it, "
+                "where it has its own cell).")
 
 # %% ../nbs/26_exercises.ipynb #29b9ffde
 CHECKERS = {}  # exercise id -> checker(answer, **given) returning why the answer is right, or raising NotYet

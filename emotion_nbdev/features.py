@@ -41,8 +41,8 @@ def draw_encoder(
     ax = ax or plt.subplots(figsize=(9, 7))[1]
     ax.set_xlim(0, 10); ax.set_ylim(0, 11.2); ax.axis("off")
     def box(x, y, w, h, text, color, size=8.5, **kw):
-        ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h, boxstyle="round,pad=0.04,rounding_size=0.12", fc=color,
-                                    ec="0.35"))
+        ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h, boxstyle="round,pad=0.04,rounding_size=0.12",
+                                    fc=color, ec="0.35"))
         ax.text(x, y, text, ha="center", va="center", fontsize=size, **kw)
     def arrow(x0, y0, x1, y1): ax.annotate("", (x1, y1), (x0, y0),
                                            arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1))
@@ -55,8 +55,8 @@ def draw_encoder(
     arrow(xs[0], 3.3, 1.6, 2.45)
     ax.text(0.05, 10.6, "tokens", va="center", fontsize=9, style="italic")
     ax.text(0.05, 3.6, "hidden\nstates", va="center", fontsize=9, style="italic")
-    box(5, 9.3, 7.6, 0.8, f"embeddings: a learned vector of {width} numbers for each token id ({config.vocab_size:,} "
-                          "in the\nvocabulary), plus one for each position "
+    box(5, 9.3, 7.6, 0.8, f"embeddings: a learned vector of {width} numbers for each token id "
+                          f"({config.vocab_size:,} in the\nvocabulary), plus one for each position "
                           f"(up to {config.max_position_embeddings})", "#fbefc9")
     arrow(5, 8.85, 5, 8.35)
     box(5, 6.5, 7.6, 3.5, "", "#dbe8f6")
@@ -157,8 +157,7 @@ def cached_features(
     def extract():
         encoder = model or AutoModel.from_pretrained(checkpoint).to(get_device())
         return extract_features(texts, encoder, tokenizer or AutoTokenizer.from_pretrained(checkpoint), POOLINGS,
-                                batch_size,
-                                max_length=max_length, progress=progress)
+                                batch_size, max_length=max_length, progress=progress)
     key = fingerprint("features", model_fingerprint(checkpoint), f"max_length={max_length}", texts=texts)
     found = cached_arrays(cache or cache_dir()/"features", key, POOLINGS, extract, f"features of {len(texts):,} texts",
                           progress)

@@ -53,13 +53,13 @@ class PredictionRows:
         good = [i for i, s in enumerate(status) if s is None]
         probs = np.full((len(texts), len(self.label_names)), np.nan, dtype=np.float32)
         truncated = np.zeros(len(texts), dtype=bool)
-        if good: probs[good], truncated[good] = self.probabilities([texts[i] for i in good], batch_size,
-                                                                   len(good) >= 2000 if progress is None else progress)
+        shown = len(good) >= 2000 if progress is None else progress
+        if good: probs[good], truncated[good] = self.probabilities([texts[i] for i in good], batch_size, shown)
         if broken := [i for i in good if not np.isfinite(probs[i]).all()]:  # a model whose training diverged gives NaN
             if errors == "raise" or len(broken) == len(good): raise _not_numbers(len(broken), len(good))
             for i in broken: status[i], probs[i] = "model output is not a number", np.nan
-        if truncated.any(): logger.info(f"{truncated.sum()} text(s) longer than {self.max_length} tokens were "
-                                        "truncated")
+        if truncated.any():
+            logger.info(f"{truncated.sum()} text(s) longer than {self.max_length} tokens were truncated")
         labels = [None if s else self.label_names[int(p.argmax())] for p, s in zip(probs, status)]
         columns = {"text": texts, "label": labels,
                    "score": probs.max(axis=1), **{name: probs[:, j] for j, name in enumerate(self.label_names)},
