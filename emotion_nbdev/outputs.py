@@ -218,8 +218,8 @@ def output_lock(
     try:
         if left: logger.warning(f"{lock}: taking over the lock of a run that is no longer running ({_described(left)})")
         me = dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
-                  command=" ".join([Path(sys.argv[0]).name,
-                                    *sys.argv[1:]])[:500] if sys.argv and sys.argv[0] else "python")
+                  command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:500] if sys.argv and sys.argv[0]
+                          else "python")
         try: lock.write_text(json.dumps(me), encoding="utf-8")  # who holds it, for another run's message
         except OSError: pass  # a lock file this OS keeps unreadable while held (Windows): the message says less
         yield lock

@@ -17,7 +17,7 @@ from .settings import logger
 from .reports import model_card
 from .hub import checkpoint_label
 from .outputs import (cannot_resume, check_writable, output_lock, read_record, record_changes,
-                                   replace_with, SAME_SETTINGS, write_atomic)
+                                   replace_with, write_atomic)
 
 # %% auto #0
 __all__ = ['RUN_MARKER', 'RUN_LOCK', 'is_main_process', 'refuse_foreign', 'RecordCheckpoints', 'claim_output_dir', 'save_run']
@@ -75,15 +75,15 @@ def _prepare_output_dir(output_dir:Path, overwrite:bool, resume:bool, run:dict)-
                             (Option("overwrite", True), " to replace it, ", keep, "or another ",
                              Option("output_dir", "DIR")))
     if resume:
-        changes = _run_changes(record["run"], run) if not finished and isinstance(record.get("run"), dict) else []
-        why = ("it holds a finished run: nothing to resume" if finished else
-               "its record does not say what the run trained on (it was made by an older version)"
-               if "run" not in record else
-               ("it was started with ", joined("; ", changes)) if changes else None)
-        if why is None: return record, True
-        cannot_resume(output_dir, why, overwrite,
-                      (Option("overwrite", True), " to train it again, or another ", Option("output_dir", "DIR"))
-                      if finished else SAME_SETTINGS if changes else (Option("overwrite", True), " to start again"))
+        if finished:
+            cannot_resume(output_dir, "it holds a finished run: nothing to resume", overwrite,
+                          (Option("overwrite", True), " to train it again, or another ", Option("output_dir", "DIR")))
+        elif not isinstance(record.get("run"), dict):
+            cannot_resume(output_dir, "its record does not say what the run trained on (it was made by an older "
+                          "version)", overwrite, (Option("overwrite", True), " to start again"))
+        elif changes := _run_changes(record["run"], run):
+            cannot_resume(output_dir, ("it was started with ", joined("; ", changes)), overwrite)
+        else: return record, True
     # ours, listed: the only ones removed
     for name in record.get("checkpoints", []): shutil.rmtree(output_dir/name, ignore_errors=True)
     # the model saved before stays until this run's replaces it
@@ -118,7 +118,7 @@ def claim_output_dir(output_dir:Path, overwrite:bool, resume:bool, run:dict, arg
                 logger.warning(f"resume=True but {output_dir} holds no checkpoint yet: training from the start")
             write_atomic(marker, json.dumps({**record, "resume_from": last}, indent=2))
             return record, last
-        record = read_record(output_dir/RUN_MARKER) or {}
+        record = read_record(marker) or {}
         if record.get("state") != "running" or record.get("run") != run:  # the main process refused: it says why
             raise BadInput(f"The main process did not start a run in {output_dir}.",
                            "read the main process's error (rank 0) and run again with its fix")
